@@ -1,0 +1,176 @@
+/** `netecho send [URL] [MESSAGE]`: one message, a stream from stdin, or ping mode. */
+import { fstatSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DEFAULT_MESSAGE } from '../../client/options.js';
+import { ping, type PingReply, type PingSummary } from '../../client/ping.js';
+import { send } from '../../client/send.js';
+import { sendStream } from '../../client/stream.js';
+import { DEFAULT_ENDPOINT, parseEndpoint } from '../../endpoint.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { formatDuration } from '../../units.js';
+import { EXIT, EXIT_FOR_CODE } from '../exit-codes.js';
+import { say, type CliIo } from '../io.js';
+import { countFlag, durationFlag } from '../options.js';
+
+interface SendFlags {
+  timeout?: string;
+  count?: string;
+  interval?: string;
+  verify?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
+  program
+    .command('send')
+    .summary('send a message, a stream or pings to an echo server')
+    .description(
+      `Connect to URL (default ${DEFAULT_ENDPOINT}) and:\n` +
+        `  - send MESSAGE (default "${DEFAULT_MESSAGE}") and print it and the whole echo, as the tutorial's client does;\n` +
+        '  - with MESSAGE "-", or no MESSAGE and stdin a pipe or file: stream stdin to the server and the echo to stdout,\n' +
+        '    exact bytes, like nc, ending with a half-close;\n' +
+        '  - with --count or --interval: ping mode, one MESSAGE per interval, each round trip timed, then a summary.\n' +
+        'A first argument containing "://" is the URL.',
+    )
+    .argument('[url]', 'tcp://host:port of the echo server')
+    .argument('[message]', 'what to send')
+    .option('-t, --timeout <duration>', 'connect timeout, and the wait for each whole echo (default 5s)')
+    .option('-c, --count <n>', 'ping mode: send this many messages, then summarise')
+    .option('-i, --interval <duration>', 'ping mode: time between messages (default 1s)')
+    .option('--verify', 'exit 65 if the echo differs from what was sent')
+    .option('--json', 'print one JSON document instead of text')
+    .option('-q, --quiet', 'ping mode: print only the summary')
+    .action((first: string | undefined, second: string | undefined, flags: SendFlags) => setExit(runSend(first, second, flags, io)));
+}
+
+async function runSend(first: string | undefined, second: string | undefined, flags: SendFlags, io: CliIo): Promise<number> {
+  let url = DEFAULT_ENDPOINT;
+  let message = first;
+  if (first !== undefined && (first.includes('://') || second !== undefined)) {
+    url = first;
+    message = second;
+  }
+  // Validate every input before connecting anywhere.
+  parseEndpoint(url, { allowPortZero: false });
+  const timeout = durationFlag(flags.timeout, '--timeout');
+  const count = countFlag(flags.count, '--count');
+  const interval = durationFlag(flags.interval, '--interval');
+  if (interval !== undefined && interval <= 0) throw new InvalidArgumentError('invalid --interval: must be greater than 0');
+
+  if (count !== undefined || interval !== undefined) {
+    return runPing(url, message ?? DEFAULT_MESSAGE, { count, interval, timeout }, flags, io);
+  }
+  if (message === '-' || (message === undefined && stdinHasData())) {
+    const result = await sendStream(url, io.stdin, io.stdout, { ...(timeout !== undefined && { timeout }), verify: Boolean(flags.verify) });
+    if (flags.json) io.stderr.write(`${JSON.stringify(result)}\n`);
+    return EXIT.OK;
+  }
+
+  const text = message ?? DEFAULT_MESSAGE;
+  const result = await send(url, text, { ...(timeout !== undefined && { timeout }), verify: Boolean(flags.verify) });
+  if (flags.json) {
+    const decoded = decodeUtf8(result.echo);
+    io.stdout.write(
+      `${JSON.stringify({
+        url: result.url,
+        bytesSent: result.bytesSent,
+        bytesReceived: result.echo.length,
+        connectMs: round3(result.connectMs),
+        rttMs: round3(result.rttMs),
+        match: result.match,
+        ...(decoded !== null ? { echo: decoded } : { echoBase64: result.echo.toString('base64') }),
+      })}\n`,
+    );
+  } else {
+    io.stdout.write(`Send: ${text}\n`);
+    io.stdout.write(Buffer.concat([Buffer.from('Received: '), result.echo, Buffer.from('\n')]));
+  }
+  return EXIT.OK;
+}
+
+async function runPing(
+  url: string,
+  message: string,
+  settings: { count: number | undefined; interval: number | undefined; timeout: number | undefined },
+  flags: SendFlags,
+  io: CliIo,
+): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  const verbose = !flags.json && !flags.quiet;
+  const bytes = Buffer.byteLength(message);
+  let header = false;
+  const onReply = (r: PingReply): void => {
+    if (!verbose) return;
+    if (r.rttMs === null) io.stdout.write(`no reply from ${url}: seq=${r.seq} (timeout ${formatDuration(settings.timeout ?? 5000)})\n`);
+    else io.stdout.write(`${r.bytes} bytes from ${url}: seq=${r.seq} time=${r.rttMs.toFixed(3)} ms${r.match ? '' : ' (ECHO DIFFERS)'}\n`);
+  };
+  let summary: PingSummary;
+  try {
+    if (verbose) {
+      io.stdout.write(`ECHO ${url}: ${bytes} bytes per message\n`);
+      header = true;
+    }
+    summary = await ping(url, {
+      message,
+      verify: Boolean(flags.verify),
+      signal: abort.signal,
+      onReply,
+      ...(settings.count !== undefined && { count: settings.count }),
+      ...(settings.interval !== undefined && { interval: settings.interval }),
+      ...(settings.timeout !== undefined && { timeout: settings.timeout }),
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+  if (flags.json) {
+    const { error, ...rest } = summary;
+    io.stdout.write(`${JSON.stringify({ ...rest, error: error === null ? null : { code: error.code, message: error.message } })}\n`);
+  } else {
+    if (header) io.stdout.write('\n');
+    io.stdout.write(`--- ${summary.url} echo statistics ---\n`);
+    io.stdout.write(
+      `${summary.sent} sent, ${summary.received} received, ${formatPercent(summary.lossPercent)} loss, time ${Math.round(summary.elapsedMs)} ms\n`,
+    );
+    if (summary.rtt !== null) {
+      const r = summary.rtt;
+      io.stdout.write(`rtt min/avg/max/stddev = ${[r.min, r.avg, r.max, r.stddev].map((v) => v.toFixed(3)).join('/')} ms\n`);
+    }
+    if (flags.verify) io.stdout.write(`${summary.mismatches} echo(es) differed from what was sent\n`);
+  }
+  if (summary.error !== null) {
+    say(io, summary.error.message);
+    return EXIT_FOR_CODE[summary.error.code];
+  }
+  if (flags.verify && summary.mismatches > 0) return EXIT.ECHO_MISMATCH;
+  if (summary.lost > 0 || summary.received === 0) return EXIT.FAILURE;
+  return EXIT.OK;
+}
+
+/** True when stdin is a pipe, file or socket: something to stream. A TTY or /dev/null is not. */
+function stdinHasData(): boolean {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isFile() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function decodeUtf8(bytes: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function formatPercent(p: number): string {
+  return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
+}

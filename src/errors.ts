@@ -1,0 +1,202 @@
+/**
+ * Every error netecho throws is a NetechoError with a stable `code`.
+ * Codes never change meaning; docs/errors.md lists each one (a test keeps the two in step).
+ */
+
+export type NetechoErrorCode =
+  | 'ERR_NETECHO_INVALID_ARGUMENT'
+  | 'ERR_NETECHO_INVALID_URL'
+  | 'ERR_NETECHO_UNSUPPORTED_SCHEME'
+  | 'ERR_NETECHO_ADDRESS_IN_USE'
+  | 'ERR_NETECHO_ADDRESS_UNAVAILABLE'
+  | 'ERR_NETECHO_PERMISSION_DENIED'
+  | 'ERR_NETECHO_CONNECT_REFUSED'
+  | 'ERR_NETECHO_HOST_NOT_FOUND'
+  | 'ERR_NETECHO_HOST_UNREACHABLE'
+  | 'ERR_NETECHO_TIMEOUT'
+  | 'ERR_NETECHO_CONNECTION_RESET'
+  | 'ERR_NETECHO_CONNECTION_CLOSED'
+  | 'ERR_NETECHO_ECHO_MISMATCH'
+  | 'ERR_NETECHO_SERVER_CLOSED'
+  | 'ERR_NETECHO_ABORTED';
+
+export class NetechoError extends Error {
+  readonly code: NetechoErrorCode;
+
+  constructor(code: NetechoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option or argument has a value netecho cannot use. The message names the option. */
+export class InvalidArgumentError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_INVALID_ARGUMENT', message);
+  }
+}
+
+/** An endpoint URL does not follow the grammar (scheme://host:port). The message quotes the text. */
+export class InvalidUrlError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_INVALID_URL', message);
+  }
+}
+
+/** A valid scheme that this command or build does not serve or speak yet. */
+export class UnsupportedSchemeError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_UNSUPPORTED_SCHEME', message);
+  }
+}
+
+export class AddressInUseError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_ADDRESS_IN_USE', message, { cause });
+  }
+}
+
+export class AddressUnavailableError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_ADDRESS_UNAVAILABLE', message, { cause });
+  }
+}
+
+export class PermissionDeniedError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_PERMISSION_DENIED', message, { cause });
+  }
+}
+
+export class ConnectRefusedError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_CONNECT_REFUSED', message, { cause });
+  }
+}
+
+export class HostNotFoundError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_HOST_NOT_FOUND', message, { cause });
+  }
+}
+
+export class HostUnreachableError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_HOST_UNREACHABLE', message, { cause });
+  }
+}
+
+export class TimeoutError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_TIMEOUT', message);
+  }
+}
+
+export class ConnectionResetError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_CONNECTION_RESET', message, { cause });
+  }
+}
+
+/** The peer closed the connection before the whole echo came back. */
+export class ConnectionClosedError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_CONNECTION_CLOSED', message);
+  }
+}
+
+/** The bytes that came back differ from the bytes sent. */
+export class EchoMismatchError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_ECHO_MISMATCH', message);
+  }
+}
+
+/** An operation on a server that is closing or closed. */
+export class ServerClosedError extends NetechoError {
+  constructor(message: string) {
+    super('ERR_NETECHO_SERVER_CLOSED', message);
+  }
+}
+
+/** An operation stopped by its AbortSignal. */
+export class AbortedError extends NetechoError {
+  constructor(message = 'operation aborted') {
+    super('ERR_NETECHO_ABORTED', message);
+  }
+}
+
+/** Every code, for docs and exhaustive checks. */
+export const ERROR_CODES: readonly NetechoErrorCode[] = [
+  'ERR_NETECHO_INVALID_ARGUMENT',
+  'ERR_NETECHO_INVALID_URL',
+  'ERR_NETECHO_UNSUPPORTED_SCHEME',
+  'ERR_NETECHO_ADDRESS_IN_USE',
+  'ERR_NETECHO_ADDRESS_UNAVAILABLE',
+  'ERR_NETECHO_PERMISSION_DENIED',
+  'ERR_NETECHO_CONNECT_REFUSED',
+  'ERR_NETECHO_HOST_NOT_FOUND',
+  'ERR_NETECHO_HOST_UNREACHABLE',
+  'ERR_NETECHO_TIMEOUT',
+  'ERR_NETECHO_CONNECTION_RESET',
+  'ERR_NETECHO_CONNECTION_CLOSED',
+  'ERR_NETECHO_ECHO_MISMATCH',
+  'ERR_NETECHO_SERVER_CLOSED',
+  'ERR_NETECHO_ABORTED',
+];
+
+/**
+ * Turn a Node system error from connect() into a NetechoError that says what happened in one line.
+ * `target` is the endpoint as the user wrote it.
+ */
+export function fromConnectError(err: unknown, target: string): NetechoError {
+  if (err instanceof NetechoError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new ConnectRefusedError(`connection refused by ${target}`, err);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new HostNotFoundError(`cannot resolve host of ${target}`, err);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return new HostUnreachableError(`cannot reach ${target} (${code})`, err);
+    case 'ETIMEDOUT':
+      return new TimeoutError(`timed out connecting to ${target}`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new ConnectionResetError(`connection to ${target} was reset`, err);
+    default:
+      return new ConnectionResetError(`connection to ${target} failed: ${describe(err)}`, err);
+  }
+}
+
+/** Turn a listen() failure into a NetechoError naming the address. */
+export function fromListenError(err: unknown, target: string): NetechoError {
+  if (err instanceof NetechoError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new AddressInUseError(`cannot listen on ${target}: address already in use`, err);
+    case 'EACCES':
+    case 'EPERM':
+      return new PermissionDeniedError(`cannot listen on ${target}: permission denied (ports below 1024 need privileges)`, err);
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+      return new AddressUnavailableError(`cannot listen on ${target}: address not available on this machine`, err);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new HostNotFoundError(`cannot listen on ${target}: cannot resolve host`, err);
+    default:
+      return new AddressUnavailableError(`cannot listen on ${target}: ${describe(err)}`, err);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return (err as NodeJS.ErrnoException).code ?? err.message;
+  return String(err);
+}

@@ -1,0 +1,19 @@
+/** netecho's public API: re-exports only. */
+export { serve, EchoServer } from './server/server.js';
+export type { ServerEvents, ServerStats, RefusalInfo, RefusalReason, CloseOptions } from './server/server.js';
+export { DEFAULT_LIMITS } from './server/options.js';
+export type { ServeOptions, ServerLimits } from './server/options.js';
+export type { CloseInfo, CloseReason, PeerInfo } from './transports/transport.js';
+
+export { send } from './client/send.js';
+export type { SendOptions, SendResult } from './client/send.js';
+export { sendStream } from './client/stream.js';
+export type { StreamOptions, StreamResult } from './client/stream.js';
+export { ping } from './client/ping.js';
+export type { PingOptions, PingReply, PingSummary, RttStats } from './client/ping.js';
+
+export { parseEndpoint, formatEndpoint, DEFAULT_ENDPOINT, DEFAULT_PORTS, SCHEMES } from './endpoint.js';
+export type { Endpoint, Scheme } from './endpoint.js';
+export { parseDuration, parseSize } from './units.js';
+export type { Duration, Size } from './units.js';
+export * from './errors.js';

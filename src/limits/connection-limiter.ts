@@ -1,0 +1,41 @@
+/**
+ * Counts open connections, in total and per client IP, and says which limit a new one would break.
+ * Shared by every transport of one server, so the caps hold across all its listeners.
+ */
+
+export type RefusalReason = 'max-connections' | 'max-connections-per-ip';
+
+export class ConnectionLimiter {
+  readonly #maxTotal: number;
+  readonly #maxPerIp: number;
+  readonly #perIp = new Map<string, number>();
+  #total = 0;
+
+  constructor(maxTotal: number, maxPerIp: number) {
+    this.#maxTotal = maxTotal;
+    this.#maxPerIp = maxPerIp;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Count a connection from `ip` if the limits allow it; otherwise return the limit it would break. */
+  acquire(ip: string): RefusalReason | null {
+    if (this.#total >= this.#maxTotal) return 'max-connections';
+    const n = this.#perIp.get(ip) ?? 0;
+    if (n >= this.#maxPerIp) return 'max-connections-per-ip';
+    this.#perIp.set(ip, n + 1);
+    this.#total++;
+    return null;
+  }
+
+  /** Forget a connection counted by acquire(). */
+  release(ip: string): void {
+    const n = this.#perIp.get(ip);
+    if (n === undefined) return;
+    if (n <= 1) this.#perIp.delete(ip);
+    else this.#perIp.set(ip, n - 1);
+    this.#total--;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * serve(): one echo server over any number of listeners, with shared limits, events and a graceful drain.
+ */
+import { ConnectionLimiter, type RefusalReason as LimitReason } from '../limits/connection-limiter.js';
+import { ServerClosedError } from '../errors.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { parseDuration, type Duration } from '../units.js';
+import { transportFor } from '../transports/index.js';
+import type { CloseInfo, CloseReason, ConnectionHandle, Listener, PeerInfo, TransportContext } from '../transports/transport.js';
+import { resolveServeOptions, type ServeOptions, type ServerLimits } from './options.js';
+
+export type RefusalReason = LimitReason | 'server-draining';
+
+export interface RefusalInfo {
+  readonly transport: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly reason: RefusalReason;
+}
+
+export interface ServerEvents {
+  /** A connection was admitted. */
+  connection: [info: PeerInfo];
+  /** A connection closed, with its byte counts and reason. */
+  close: [info: CloseInfo];
+  /** A connection was refused by a limit (accepted and reset at once). */
+  refused: [info: RefusalInfo];
+  /** close() began: listeners are closed, open connections have until the deadline. */
+  draining: [info: { connections: number; drainTimeoutMs: number }];
+  /** The drain deadline passed with connections still open; they are being finished. */
+  deadline: [info: { connections: number }];
+  /** Every listener and connection is closed. */
+  closed: [];
+  /** A problem that does not stop the server, such as running out of file descriptors on accept. */
+  warning: [err: Error];
+}
+
+export interface ServerStats {
+  /** Connections admitted since start. */
+  accepted: number;
+  /** Connections refused, by reason. */
+  refused: Record<RefusalReason, number>;
+  /** Connections closed, by reason. */
+  closed: Record<CloseReason, number>;
+}
+
+export interface CloseOptions {
+  /** How long open connections may keep going before they are finished. Default: the server's drainTimeout. */
+  drainTimeout?: Duration;
+}
+
+/** After the drain deadline, how long a finished connection may take to flush and close before it is destroyed. */
+const LINGER_MS = 2000;
+
+type State = 'listening' | 'draining' | 'closed';
+
+export class EchoServer extends TypedEmitter<ServerEvents> {
+  readonly limits: ServerLimits;
+  readonly #limiter: ConnectionLimiter;
+  readonly #connections = new Map<ConnectionHandle, string>();
+  readonly #stats: ServerStats = {
+    accepted: 0,
+    refused: { 'max-connections': 0, 'max-connections-per-ip': 0, 'server-draining': 0 },
+    closed: {
+      'client-closed': 0,
+      'client-reset': 0,
+      'idle-timeout': 0,
+      'send-stall': 0,
+      'drain-deadline': 0,
+      'server-destroyed': 0,
+      error: 0,
+    },
+  };
+  #listeners: Listener[] = [];
+  #state: State = 'listening';
+  #nextId = 1;
+  #closing: Promise<void> | null = null;
+  #allClosed: (() => void) | null = null;
+  #drainTimer: NodeJS.Timeout | null = null;
+  #lingerTimer: NodeJS.Timeout | null = null;
+  readonly context: TransportContext;
+
+  constructor(limits: ServerLimits) {
+    super();
+    this.limits = limits;
+    this.#limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerIp);
+    this.context = {
+      limits,
+      admit: (transport, remoteAddress, remotePort) => this.#admit(transport, remoteAddress, remotePort),
+      opened: (handle, info) => this.#opened(handle, info),
+      closed: (handle, info) => this.#closed(handle, info),
+      warn: (err) => {
+        if (this.listenerCount('warning') > 0) this.emit('warning', err);
+      },
+    };
+  }
+
+  /** The URLs listened on, with the ports the system picked for port 0. */
+  get addresses(): string[] {
+    return this.#listeners.map((l) => l.url);
+  }
+
+  /** Open connections right now. */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Counters since start: a snapshot. */
+  get stats(): ServerStats {
+    return structuredClone(this.#stats);
+  }
+
+  /** True once close() or destroy() has been called. */
+  get closing(): boolean {
+    return this.#state !== 'listening';
+  }
+
+  /** @internal Used by serve() while starting. */
+  addListener_(listener: Listener): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Stop accepting at once, let open connections finish until their clients close or `drainTimeout` passes,
+   * then write back what was read, close the rest, and resolve. Calling it again with `drainTimeout: 0`
+   * ends the drain now.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const drainMs = options.drainTimeout === undefined ? this.limits.drainTimeoutMs : parseDuration(options.drainTimeout, 'drainTimeout');
+    if (this.#closing !== null) {
+      if (drainMs === 0) this.#deadline();
+      return this.#closing;
+    }
+    this.#state = 'draining';
+    this.emit('draining', { connections: this.#connections.size, drainTimeoutMs: drainMs });
+    this.#closing = this.#drain(drainMs);
+    return this.#closing;
+  }
+
+  /** Close every listener and connection now, without a drain. */
+  destroy(): Promise<void> {
+    const closing = this.close({ drainTimeout: 0 });
+    for (const handle of [...this.#connections.keys()]) handle.destroy('server-destroyed');
+    return closing;
+  }
+
+  async #drain(drainMs: number): Promise<void> {
+    await Promise.all(this.#listeners.map((l) => l.close()));
+    if (this.#connections.size > 0) {
+      const allClosed = new Promise<void>((resolve) => {
+        this.#allClosed = resolve;
+      });
+      if (drainMs === 0) this.#deadline();
+      else this.#drainTimer = setTimeout(() => this.#deadline(), drainMs);
+      await allClosed;
+    }
+    if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
+    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    this.#state = 'closed';
+    this.emit('closed');
+  }
+
+  #deadline(): void {
+    if (this.#lingerTimer !== null || this.#connections.size === 0) return;
+    if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
+    this.emit('deadline', { connections: this.#connections.size });
+    for (const handle of this.#connections.keys()) handle.finish();
+    this.#lingerTimer = setTimeout(() => {
+      for (const handle of [...this.#connections.keys()]) handle.destroy('drain-deadline');
+    }, LINGER_MS);
+  }
+
+  #admit(transport: string, remoteAddress: string, remotePort: number): number | null {
+    const reason: RefusalReason | null = this.#state !== 'listening' ? 'server-draining' : this.#limiter.acquire(remoteAddress);
+    if (reason !== null) {
+      this.#stats.refused[reason]++;
+      if (this.listenerCount('refused') > 0) this.emit('refused', { transport, remoteAddress, remotePort, reason });
+      return null;
+    }
+    this.#stats.accepted++;
+    return this.#nextId++;
+  }
+
+  #opened(handle: ConnectionHandle, info: PeerInfo): void {
+    this.#connections.set(handle, info.remoteAddress);
+    if (this.listenerCount('connection') > 0) this.emit('connection', info);
+  }
+
+  #closed(handle: ConnectionHandle, info: CloseInfo): void {
+    const ip = this.#connections.get(handle);
+    if (ip === undefined) return;
+    this.#connections.delete(handle);
+    this.#limiter.release(ip);
+    this.#stats.closed[info.reason]++;
+    if (this.listenerCount('close') > 0) this.emit('close', info);
+    if (this.#connections.size === 0 && this.#allClosed !== null) this.#allClosed();
+  }
+}
+
+/**
+ * Start an echo server. Resolves once every listener is listening.
+ *
+ * ```ts
+ * const server = await serve({ listen: 'tcp://127.0.0.1:0' });
+ * console.log(server.addresses); // ['tcp://127.0.0.1:41234']
+ * await server.close();
+ * ```
+ * @throws ERR_NETECHO_INVALID_ARGUMENT / ERR_NETECHO_INVALID_URL for bad options (before anything listens);
+ *   ERR_NETECHO_UNSUPPORTED_SCHEME; ERR_NETECHO_ADDRESS_IN_USE, ERR_NETECHO_PERMISSION_DENIED,
+ *   ERR_NETECHO_ADDRESS_UNAVAILABLE when a listener cannot start (the others are closed again).
+ */
+export async function serve(options: ServeOptions = {}): Promise<EchoServer> {
+  const { endpoints, limits } = resolveServeOptions(options);
+  const transports = endpoints.map((e) => transportFor(e.scheme));
+  const server = new EchoServer(limits);
+  try {
+    for (const [i, endpoint] of endpoints.entries()) {
+      const transport = transports[i];
+      if (transport === undefined) throw new ServerClosedError('no transport');
+      server.addListener_(await transport(endpoint, server.context));
+    }
+  } catch (err) {
+    await server.destroy();
+    throw err;
+  }
+  return server;
+}

@@ -1,0 +1,18 @@
+/** The record of transports by scheme: the one place a new transport is registered. */
+import type { Scheme } from '../endpoint.js';
+import { UnsupportedSchemeError } from '../errors.js';
+import { listenTcp } from './tcp.js';
+import type { Transport } from './transport.js';
+
+const TRANSPORTS: Partial<Record<Scheme, Transport>> = {
+  tcp: listenTcp,
+};
+
+/** @throws UnsupportedSchemeError (ERR_NETECHO_UNSUPPORTED_SCHEME) for a scheme netecho cannot serve yet. */
+export function transportFor(scheme: Scheme): Transport {
+  const transport = TRANSPORTS[scheme];
+  if (transport === undefined) {
+    throw new UnsupportedSchemeError(`serving ${scheme}:// is not supported yet (supported: ${Object.keys(TRANSPORTS).join(', ')})`);
+  }
+  return transport;
+}

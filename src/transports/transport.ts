@@ -1,0 +1,61 @@
+/**
+ * The one interface every transport implements: listen on an endpoint, echo what peers send, and report
+ * connections to the server, which owns limits, counting and the drain.
+ */
+import type { Endpoint } from '../endpoint.js';
+import type { ServerLimits } from '../server/options.js';
+
+/** Why a connection ended. Stable strings: they appear in logs and events. */
+export type CloseReason =
+  | 'client-closed'
+  | 'client-reset'
+  | 'idle-timeout'
+  | 'send-stall'
+  | 'drain-deadline'
+  | 'server-destroyed'
+  | 'error';
+
+export interface PeerInfo {
+  /** Server-assigned id, unique within one server. */
+  readonly id: number;
+  readonly transport: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+export interface CloseInfo extends PeerInfo {
+  readonly reason: CloseReason;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly durationMs: number;
+}
+
+/** What the server can ask of any open connection. */
+export interface ConnectionHandle {
+  /** Stop echoing new input, flush what was already read, close the write side, and close once the peer does. */
+  finish(): void;
+  /** Close at once. */
+  destroy(reason: CloseReason): void;
+}
+
+/** What a transport gets from the server. */
+export interface TransportContext {
+  readonly limits: ServerLimits;
+  /** Ask to admit a peer. Returns an id, or null when a limit refuses it (already counted and reported). */
+  admit(transport: string, remoteAddress: string, remotePort: number): number | null;
+  /** A connection admitted by admit() is open. */
+  opened(handle: ConnectionHandle, info: PeerInfo): void;
+  /** A connection reported by opened() has closed; releases its place under the limits. */
+  closed(handle: ConnectionHandle, info: CloseInfo): void;
+  /** A listener-level problem that does not stop the server (for example EMFILE on accept). */
+  warn(err: Error): void;
+}
+
+export interface Listener {
+  /** The resolved URL, with the port the system picked when asked for port 0. */
+  readonly url: string;
+  /** Stop accepting new connections. Open ones are the server's to drain. */
+  close(): Promise<void>;
+}
+
+export type Transport = (endpoint: Endpoint, context: TransportContext) => Promise<Listener>;
