@@ -67,6 +67,9 @@ export async function echoOnce(port: number, data: Buffer): Promise<Buffer> {
 export function closed(socket: net.Socket): Promise<void> {
   socket.on('error', () => {});
   if (socket.closed) return Promise.resolve();
+  socket.resume(); // an unread end of stream would never let it close
+  if (socket.readableEnded) socket.end();
+  else socket.once('end', () => socket.end()); // allowHalfOpen: close our side too
   return once(socket, 'close').then(() => undefined);
 }
 
