@@ -1,0 +1,92 @@
+/** Run the built CLI as a user would: `node bin/netecho.js ...`. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../../bin/netecho.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+}
+
+/** Run to completion. `input` goes to stdin (then EOF); without it stdin is /dev/null. Killed after limitMs. */
+export async function runCli(args: string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; limitMs?: number } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (c: Buffer) => out.push(c));
+  child.stderr?.on('data', (c: Buffer) => err.push(c));
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 20_000);
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(killer);
+  const stdoutBytes = Buffer.concat(out);
+  return { code, signal, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes };
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  /** All stderr so far. */
+  stderr: () => string;
+  /** Resolves when stderr matches. */
+  waitForStderr: (pattern: RegExp, limitMs?: number) => Promise<void>;
+  /** Resolves with the exit code once the process exits. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Kill it if still running (for cleanup). */
+  stop: () => Promise<void>;
+}
+
+/** Start `netecho serve` (port 0 by default) and resolve once it printed its first URL. */
+export async function startCliServer(args: string[] = ['tcp://127.0.0.1:0']): Promise<RunningServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of [...waiters]) {
+      if (w.pattern.test(stderr)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const line = stdout.split('\n')[0];
+      if (stdout.includes('\n') && line) resolve(line);
+    });
+    void exited.then(({ code }) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+  });
+  const waitForStderr = (pattern: RegExp, limitMs = 10_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (pattern.test(stderr)) return resolve();
+      const timer = setTimeout(() => reject(new Error(`no ${pattern} in stderr: ${stderr}`)), limitMs);
+      waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  return {
+    child,
+    url,
+    port: Number(url.slice(url.lastIndexOf(':') + 1)),
+    stderr: () => stderr,
+    waitForStderr,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
