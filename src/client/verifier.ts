@@ -19,9 +19,9 @@ export class EchoVerifier {
 
   /** Bytes sent and not yet echoed. */
   get outstanding(): number {
-    let n = -this.#head;
+    let n = 0;
     for (const b of this.#pending) n += b.length;
-    return n;
+    return n - this.#head;
   }
 
   sent(chunk: Uint8Array): void {

@@ -44,7 +44,7 @@ export function formatText(jsonLine: string): string {
   let line = `${time} ${name} ${escapeForLog(String(msg ?? ''))}`;
   for (const [key, value] of Object.entries(fields)) {
     const text = escapeForLog(typeof value === 'string' ? value : JSON.stringify(value));
-    line += ` ${key}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`;
+    line += ` ${key}=${/[\s"=]/.test(text) || text === '' ? `"${text.replace(/"/g, '\\"')}"` : text}`;
   }
   return `${line}\n`;
 }
