@@ -172,6 +172,30 @@ describe('netecho serve (CLI)', () => {
     }
   });
 
+  it('logs refusals with their reason, at most 20 lines a second, then a count', async () => {
+    const s = await startCliServer(['tcp://127.0.0.1:0', '--max-connections', '1', '--log-format', 'json']);
+    try {
+      const held = await connect(s.port);
+      await s.waitForStderr(/"msg":"open"/);
+      const outcomes = await Promise.all(Array.from({ length: 30 }, () => connectOutcome(s.port)));
+      assert.deepEqual(new Set(outcomes), new Set(['ECONNRESET']));
+      s.child.kill('SIGTERM');
+      held.end();
+      await closed(held);
+      assert.equal((await s.exited).code, 0);
+      const lines = s.stderr().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; reason?: string; count?: number });
+      const refusals = lines.filter((l) => l.msg === 'refused');
+      const counted = lines.filter((l) => l.msg.startsWith('refused (lines suppressed')).reduce((n, l) => n + (l.count ?? 0), 0);
+      assert.ok(refusals.length <= 20 * 2, `${refusals.length} refusal lines`);
+      assert.equal(refusals.length + counted, 30);
+      assert.equal(refusals[0]?.reason, 'max-connections');
+      const stop = lines.find((l) => l.msg === 'stopped') as Record<string, unknown> | undefined;
+      assert.equal(stop?.['refused.max-connections'], 30);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('--workers 2: both processes serve the same port and drain on SIGTERM', async () => {
     const s = await startCliServer(['tcp://127.0.0.1:0', '--workers', '2', '--log-format', 'json']);
     try {

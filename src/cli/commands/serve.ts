@@ -22,6 +22,8 @@ interface ServeFlags extends LogFlags {
   json?: boolean;
 }
 
+const REFUSAL_LINES_PER_SECOND = 20;
+
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -111,7 +113,7 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   const stats = server.stats;
-  log.info({ accepted: stats.accepted, refused: stats.refused, closed: stats.closed }, 'stopped');
+  log.info({ accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed) }, 'stopped');
   return forcedBy === null ? EXIT.OK : 128 + (SIGNAL_NUMBERS[forcedBy] ?? 0);
 }
 
@@ -132,9 +134,31 @@ function attachLogs(server: EchoServer, log: Logger): void {
     if (c.reason === 'send-stall' || c.reason === 'idle-timeout' || c.reason === 'drain-deadline') log.warn(fields, 'close');
     else log.info(fields, 'close');
   });
-  server.on('refused', (r) => log.warn({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }, 'refused'));
+  // A flood of refusals must not become a flood of log lines: at most REFUSAL_LINES_PER_SECOND, then a count.
+  let windowStart = 0;
+  let inWindow = 0;
+  let suppressed = 0;
+  server.on('refused', (r) => {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      if (suppressed > 0) log.warn({ count: suppressed }, 'refused (lines suppressed in the last second)');
+      windowStart = now;
+      inWindow = 0;
+      suppressed = 0;
+    }
+    if (++inWindow <= REFUSAL_LINES_PER_SECOND) log.warn({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }, 'refused');
+    else suppressed++;
+  });
+  server.once('closed', () => {
+    if (suppressed > 0) log.warn({ count: suppressed }, 'refused (lines suppressed in the last second)');
+  });
   server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)`));
   server.on('warning', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, err.message));
+}
+
+/** { 'closed.client-closed': 5 } for the counters that are not zero: a short stop line. */
+function nonZero(prefix: string, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => [`${prefix}.${k}`, n]));
 }
 
 function peerOf(address: string, port: number): string {

@@ -1,0 +1,192 @@
+/**
+ * Hostile cases from docs/security.md, measured against `netecho serve` run as its own process.
+ * Run: npm run build && node dist/bench/hostile.js   (about a minute; loopback only; every loop bounded)
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { send } from '../src/index.js';
+import { fdCountOf, rssBytes } from './proc.js';
+
+const BIN = fileURLToPath(new URL('../../bin/netecho.js', import.meta.url));
+const MiB = 1024 * 1024;
+
+async function startServer(args: string[]): Promise<{ pid: number; port: number; stop: () => Promise<void>; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', 'tcp://127.0.0.1:0', '--log-format', 'json', '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const port = Number(line.toString().trim().split(':').pop());
+  return {
+    pid: child.pid ?? 0,
+    port,
+    stderr: () => err,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
+function connect(port: number, localAddress?: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', ...(localAddress && { localAddress }) }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+
+async function rtt(port: number, n = 20): Promise<{ p50: number; max: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push((await send(`tcp://127.0.0.1:${port}`, randomBytes(64))).rttMs);
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(n / 2)] ?? 0, max: times[n - 1] ?? 0 };
+}
+
+async function neverReading(clients: number): Promise<void> {
+  const srv = await startServer(['--send-stall-timeout', '3s']);
+  const base = rssBytes(srv.pid);
+  const sockets = await Promise.all(Array.from({ length: clients }, () => connect(srv.port)));
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  let peak = base;
+  let written = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(srv.pid))), 50);
+  const before = await rtt(srv.port);
+  // Each client writes as fast as the server lets it, never reading, for at most 8 s.
+  await Promise.all(
+    sockets.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          const deadline = Date.now() + 8000;
+          const limit = setTimeout(resolve, 9000);
+          const done = (): void => {
+            clearTimeout(limit);
+            resolve();
+          };
+          const pump = (): void => {
+            while (!s.destroyed && Date.now() < deadline) {
+              written += chunk.length;
+              if (!s.write(chunk)) return;
+            }
+            done();
+          };
+          s.pause();
+          s.on('error', () => {});
+          s.on('drain', pump);
+          s.on('close', done);
+          pump();
+        }),
+    ),
+  );
+  const during = await rtt(srv.port);
+  clearInterval(sampler);
+  const closedByStall = (srv.stderr().match(/"reason":"send-stall"/g) ?? []).length;
+  console.log(`never-reading clients: ${clients}, default --max-queued 1MiB`);
+  console.log(`  server RSS: before ${(base / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB (+${((peak - base) / MiB).toFixed(1)} MiB, ${((peak - base) / clients / 1024).toFixed(0)} KiB per client)`);
+  console.log(`  clients wrote ${(written / MiB).toFixed(0)} MiB in total; ${closedByStall} closed with reason send-stall`);
+  console.log(`  another client's round trip: before p50 ${ms(before.p50)}, during p50 ${ms(during.p50)} max ${ms(during.max)}`);
+  for (const s of sockets) s.destroy();
+  await srv.stop();
+}
+
+async function connectionCap(cap: number, extra: number): Promise<void> {
+  const srv = await startServer(['--max-connections', String(cap), '--max-connections-per-ip', String(cap * 2)]);
+  const held: net.Socket[] = [];
+  for (let i = 0; i < cap - 1; i++) held.push(await connect(srv.port, `127.0.0.${2 + (i % 200)}`));
+  const probe = await connect(srv.port); // the last place under the cap
+  const probeRtt = async (): Promise<number> => {
+    const p0 = performance.now();
+    probe.write('x');
+    await once(probe, 'data');
+    return performance.now() - p0;
+  };
+  const before: number[] = [];
+  for (let i = 0; i < 20; i++) before.push(await probeRtt());
+  const t0 = performance.now();
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: extra },
+      (_, i) =>
+        new Promise<string>((resolve) => {
+          const s = net.connect({ port: srv.port, host: '127.0.0.1', localAddress: `127.0.1.${1 + (i % 200)}` });
+          s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+          s.on('close', () => resolve('closed'));
+        }),
+    ),
+  );
+  const refusalMs = performance.now() - t0;
+  const after: number[] = [];
+  for (let i = 0; i < 20; i++) after.push(await probeRtt());
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+  const refused = outcomes.filter((o) => o === 'ECONNRESET').length;
+  const logged = (srv.stderr().match(/"msg":"refused"/g) ?? []).length;
+  console.log(`connection cap ${cap}: ${extra} more clients -> ${refused} reset (all ${extra} answered in ${ms(refusalMs)}), ${logged} refusal log lines`);
+  console.log(`  server fds: ${fdCountOf(srv.pid)}; an established client's round trip p50: before ${ms(median(before))}, after the storm ${ms(median(after))}`);
+  for (const s of held) s.destroy();
+  probe.destroy();
+  await srv.stop();
+}
+
+async function resets(clients: number): Promise<void> {
+  const srv = await startServer(['--max-connections-per-ip', String(clients * 2)]);
+  await rtt(srv.port, 5);
+  const fdsBefore = fdCountOf(srv.pid);
+  const sockets = await Promise.all(Array.from({ length: clients }, () => connect(srv.port)));
+  for (const s of sockets) {
+    s.on('error', () => {});
+    s.write(randomBytes(100_000));
+  }
+  await Promise.all(sockets.map((s) => once(s, 'data')));
+  for (const s of sockets) s.resetAndDestroy();
+  let fdsAfter = fdCountOf(srv.pid);
+  for (let i = 0; i < 100 && fdsAfter > fdsBefore; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    fdsAfter = fdCountOf(srv.pid);
+  }
+  const alive = (await send(`tcp://127.0.0.1:${srv.port}`, 'alive')).echo.toString() === 'alive';
+  console.log(`resets mid-stream: ${clients} clients; server fds before ${fdsBefore}, after ${fdsAfter}; still echoing: ${alive}`);
+  await srv.stop();
+}
+
+async function slowLoris(clients: number): Promise<void> {
+  const srv = await startServer(['--max-connections-per-ip', String(clients * 2)]);
+  const base = await rtt(srv.port);
+  const sockets = await Promise.all(Array.from({ length: clients }, () => connect(srv.port)));
+  for (const s of sockets) s.on('error', () => {});
+  const trickle = setInterval(() => {
+    for (const s of sockets) s.write('.');
+  }, 2000);
+  for (const s of sockets) s.write('.');
+  const during = await rtt(srv.port, 50);
+  clearInterval(trickle);
+  console.log(`slow loris: ${clients} connections trickling 1 byte / 2 s; new client round trip p50 ${ms(during.p50)} max ${ms(during.max)} (alone: p50 ${ms(base.p50)})`);
+  for (const s of sockets) s.destroy();
+  await srv.stop();
+}
+
+async function manyClients(clients: number): Promise<void> {
+  const srv = await startServer(['--max-connections-per-ip', String(clients)]);
+  const t0 = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const data = randomBytes(1024);
+      const r = await send(`tcp://127.0.0.1:${srv.port}`, data, { timeout: '30s' });
+      return r.echo.equals(data);
+    }),
+  );
+  const bad = results.filter((ok) => !ok).length;
+  console.log(`many clients: ${clients} concurrent, 1 KiB each: ${clients - bad} exact echoes, ${bad} wrong, in ${ms(performance.now() - t0)}`);
+  await srv.stop();
+}
+
+console.log(`node ${process.version}, ${new Date().toISOString()}`);
+await manyClients(5000);
+await neverReading(100);
+await connectionCap(1000, 500);
+await resets(1000);
+await slowLoris(2000);
