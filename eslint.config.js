@@ -15,4 +15,9 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  {
+    // Scripts that report to a person may print.
+    files: ['bench/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
 );
