@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { closed, connect, connectOutcome, readBytes, readToEnd, startServer, type TestServer } from '../helpers/net.js';
-import { runCli, startCliServer } from '../helpers/cli.js';
+import { BIN, runCli, startCliServer } from '../helpers/cli.js';
+import { missing, runTool } from '../helpers/peers.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -89,6 +90,19 @@ describe('netecho serve (CLI)', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  it('an address not on this machine: one line, exit 71', async () => {
+    const r = await runCli(['serve', 'tcp://192.0.2.1:0']);
+    assert.deepEqual([r.code, r.stderr], [71, 'netecho: cannot listen on tcp://192.0.2.1:0: address not available on this machine\n']);
+  });
+
+  const canDropPrivileges = process.getuid?.() === 0 && !missing('runuser');
+  it('a privileged port without privileges: one line, exit 77', { skip: canDropPrivileges ? false : 'needs root and runuser' }, async () => {
+    // Runs as nobody, who cannot bind below 1024; nothing is ever bound.
+    const r = await runTool('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'serve', 'tcp://127.0.0.1:80']);
+    assert.equal(r.code, 77);
+    assert.equal(r.stderr, 'netecho: cannot listen on tcp://127.0.0.1:80: permission denied (ports below 1024 need privileges)\n');
   });
 
   it('--json prints the addresses as one JSON object; --log-format json writes pino lines', async () => {
