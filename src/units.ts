@@ -104,9 +104,6 @@ export function parseCount(value: number | string, name: string, min = 0): numbe
 /** "1.5 MiB", "512 B": sizes for humans. */
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  for (const [unit, factor] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
-    if (bytes % factor === 0) return `${bytes / factor} ${unit}`;
-  }
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes / 1024;
   let i = 0;
@@ -114,6 +111,7 @@ export function formatSize(bytes: number): string {
     value /= 1024;
     i++;
   }
+  if (Number.isInteger(value)) return `${value} ${units[i]}`;
   return `${value.toFixed(value < 10 ? 2 : 1)} ${units[i]}`;
 }
 

@@ -1,0 +1,34 @@
+/**
+ * bench(): measure any echo server. Every echoed byte is verified; latency goes into an HDR histogram.
+ */
+import type { Endpoint } from '../endpoint.js';
+import { BenchEngine, type TickInfo } from './engine.js';
+import { resolveBenchOptions, type BenchOptions } from './options.js';
+import { buildResult, type BenchResult } from './result.js';
+import { runInWorkers } from './workers.js';
+
+export interface BenchHooks {
+  /** Once a second while running. */
+  onTick?: (info: TickInfo) => void;
+  /** When every connection has been tried, with how many opened. */
+  onConnected?: (count: number) => void;
+}
+
+/**
+ * Run a benchmark against the echo server at `url`. Resolves to the same object `--json` prints; check
+ * `result.errors.total` (mismatches, short reads, resets, timeouts, failed connects).
+ * @throws ERR_NETECHO_INVALID_ARGUMENT / ERR_NETECHO_INVALID_URL / ERR_NETECHO_UNSUPPORTED_SCHEME for bad options
+ */
+export async function bench(url: string | Endpoint, options: BenchOptions = {}, hooks: BenchHooks = {}): Promise<BenchResult> {
+  const config = resolveBenchOptions(url, options);
+  if (config.workers > 1) {
+    const r = await runInWorkers(config, { ...hooks, signal: options.signal });
+    return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros);
+  }
+  const engine = new BenchEngine(config);
+  if (hooks.onTick) engine.on('tick', hooks.onTick);
+  const connected = await engine.connect(options.signal);
+  hooks.onConnected?.(connected);
+  const r = await engine.run(options.signal);
+  return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros);
+}

@@ -1,0 +1,421 @@
+/**
+ * The load engine: opens connections, drives them in one of four modes, verifies every echoed byte, and
+ * emits events ('tick' each second, 'done'). It never prints: display code listens (as autocannon does).
+ *
+ * Hot path: one 'data' handler per connection compares the echo in place against the connection's payload
+ * (Buffer#compare, no copies) and records the latency in an HDR histogram.
+ */
+import { randomFillSync } from 'node:crypto';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Histogram } from 'hdr-histogram-js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { createHistogram } from './histogram.js';
+import type { BenchConfig, BenchMode } from './options.js';
+
+export interface Counters {
+  roundTrips: number;
+  bytesSent: number;
+  bytesReceived: number;
+  mismatches: number;
+  shortReads: number;
+  closed: number;
+  resets: number;
+  timeouts: number;
+  connectErrors: number;
+}
+
+export interface TickInfo {
+  /** Since load started, warm-up included. */
+  elapsedMs: number;
+  phase: 'warmup' | 'measure';
+  /** Round trips in the last tick, per second. */
+  ratePerSec: number;
+  /** Echo bytes in the last tick, per second. */
+  bytesPerSec: number;
+  roundTrips: number;
+  errors: number;
+  connections: number;
+}
+
+export interface EngineResult {
+  counters: Counters;
+  histogram: Histogram;
+  /** The measured window in ms (shorter than asked if stopped early). */
+  windowMs: number;
+  connected: number;
+  /** User+system CPU of this process over the window, in microseconds. */
+  cpuMicros: number;
+}
+
+export interface EngineEvents {
+  connected: [count: number];
+  start: [];
+  measuring: [];
+  tick: [info: TickInfo];
+  done: [result: EngineResult];
+}
+
+/** This engine's share of the run (with worker threads, each has its own). */
+export interface EngineShare {
+  connections: number;
+  /** Messages per second for this share (rate mode). */
+  rate: number;
+  /** Global index of this share's first connection: payloads and sources differ per connection. */
+  firstIndex: number;
+}
+
+export function newCounters(): Counters {
+  return { roundTrips: 0, bytesSent: 0, bytesReceived: 0, mismatches: 0, shortReads: 0, closed: 0, resets: 0, timeouts: 0, connectErrors: 0 };
+}
+
+export function errorTotal(c: Counters): number {
+  return c.mismatches + c.shortReads + c.closed + c.resets + c.timeouts + c.connectErrors;
+}
+
+const PARALLEL_CONNECTS = 256;
+const TICK_MS = 1000;
+const CHECK_MS = 50;
+
+class Connection {
+  readonly engine: BenchEngine;
+  readonly socket: net.Socket;
+  readonly payload: Buffer;
+  /** Offset within the message being echoed. */
+  rx = 0;
+  /** Send (or scheduled send) times of messages in flight, oldest at `head`. */
+  times: number[] = [];
+  head = 0;
+  alive = true;
+  /** Rate mode: the next scheduled send time, and the time between sends. */
+  nextAt = 0;
+  interval = 0;
+
+  constructor(engine: BenchEngine, socket: net.Socket, payload: Buffer) {
+    this.engine = engine;
+    this.socket = socket;
+    this.payload = payload;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.pump());
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ETIMEDOUT' ? 'timeouts' : 'resets'));
+  }
+
+  get inFlight(): number {
+    return this.times.length - this.head;
+  }
+
+  send(at: number): void {
+    this.times.push(at);
+    if (this.engine.recording) this.engine.counters.bytesSent += this.payload.length;
+    this.socket.write(this.payload);
+  }
+
+  /** Stream mode: write until the socket pushes back; 'drain' calls again. */
+  pump(): void {
+    const e = this.engine;
+    if (e.mode !== 'stream') return;
+    const size = this.payload.length;
+    while (this.alive && e.running) {
+      if (e.recording) e.counters.bytesSent += size;
+      if (!this.socket.write(this.payload)) return;
+    }
+  }
+
+  onData(chunk: Buffer): void {
+    const e = this.engine;
+    if (!this.alive) return;
+    const len = chunk.length;
+    const payload = this.payload;
+    const size = payload.length;
+    const recording = e.recording;
+    if (recording) e.counters.bytesReceived += len;
+    let rx = this.rx;
+    let i = 0;
+    if (e.mode === 'stream') {
+      while (i < len) {
+        const n = Math.min(size - rx, len - i);
+        if (payload.compare(chunk, i, i + n, rx, rx + n) !== 0) return this.fail('mismatches');
+        rx += n;
+        i += n;
+        if (rx === size) {
+          rx = 0;
+          if (recording) e.counters.roundTrips++;
+        }
+      }
+      this.rx = rx;
+      return;
+    }
+    let completed = 0;
+    const now = performance.now();
+    while (i < len) {
+      if (this.head === this.times.length) return this.fail('mismatches'); // more bytes than were sent
+      const n = Math.min(size - rx, len - i);
+      if (payload.compare(chunk, i, i + n, rx, rx + n) !== 0) return this.fail('mismatches');
+      rx += n;
+      i += n;
+      if (rx === size) {
+        rx = 0;
+        const t = this.times[this.head++] as number;
+        completed++;
+        if (recording && t >= e.windowStart) {
+          e.counters.roundTrips++;
+          e.histogram.recordValue(Math.max(1, Math.round((now - t) * 1000)));
+        }
+      }
+    }
+    this.rx = rx;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    if (completed > 0 && e.running && (e.mode === 'closed' || e.mode === 'pipeline')) {
+      if (completed === 1) this.send(now);
+      else {
+        this.socket.cork();
+        for (let k = 0; k < completed; k++) this.send(now);
+        this.socket.uncork();
+      }
+    }
+  }
+
+  onEnd(): void {
+    if (!this.alive) return;
+    if (this.engine.running) this.fail(this.inFlight > 0 || this.rx > 0 ? 'shortReads' : 'closed');
+    else this.alive = false;
+  }
+
+  fail(kind: 'mismatches' | 'shortReads' | 'closed' | 'resets' | 'timeouts'): void {
+    if (!this.alive) return;
+    this.alive = false;
+    if (this.engine.running || kind !== 'resets') this.engine.counters[kind]++;
+    this.socket.destroy();
+  }
+}
+
+export class BenchEngine extends TypedEmitter<EngineEvents> {
+  readonly config: BenchConfig;
+  readonly share: EngineShare;
+  readonly mode: BenchMode;
+  readonly counters: Counters = newCounters();
+  readonly histogram: Histogram = createHistogram();
+  readonly #connections: Connection[] = [];
+  recording = false;
+  running = false;
+  windowStart = Infinity;
+  #windowEnd = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #stopResolve: (() => void) | null = null;
+  #cpuStart: NodeJS.CpuUsage | null = null;
+
+  constructor(config: BenchConfig, share?: EngineShare) {
+    super();
+    this.config = config;
+    this.mode = config.mode;
+    this.share = share ?? { connections: config.connections, rate: config.rate, firstIndex: 0 };
+  }
+
+  /** Open this share's connections. Resolves with how many connected; failures are counted, not thrown. */
+  async connect(signal?: AbortSignal): Promise<number> {
+    const { connections, firstIndex } = this.share;
+    const { endpoint, sources, connectRate, timeoutMs, size } = this.config;
+    let next = 0;
+    const start = performance.now();
+    const one = async (): Promise<void> => {
+      while (next < connections && !signal?.aborted) {
+        const index = firstIndex + next++;
+        if (connectRate > 0) {
+          const due = start + ((index - firstIndex) * 1000) / connectRate;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        const source = sources.length > 0 ? sources[index % sources.length] : undefined;
+        try {
+          const socket = await dial(endpoint.host, endpoint.port, source, timeoutMs);
+          const payload = Buffer.allocUnsafe(size);
+          randomFillSync(payload);
+          this.#connections.push(new Connection(this, socket, payload));
+        } catch {
+          this.counters.connectErrors++;
+        }
+      }
+    };
+    const parallel = connectRate > 0 ? Math.min(connections, Math.max(1, Math.ceil(connectRate / 10))) : Math.min(connections, PARALLEL_CONNECTS);
+    await Promise.all(Array.from({ length: parallel }, one));
+    this.emit('connected', this.#connections.length);
+    return this.#connections.length;
+  }
+
+  /** Warm up, measure, stop. Resolves with the counters and histogram of the measured window. */
+  run(signal?: AbortSignal): Promise<EngineResult> {
+    const { warmupMs, durationMs, pipeline } = this.config;
+    this.running = true;
+    const t0 = performance.now();
+    this.windowStart = t0 + warmupMs;
+    this.#windowEnd = this.windowStart + durationMs;
+    const stopped = new Promise<void>((resolve) => {
+      this.#stopResolve = resolve;
+    });
+    signal?.addEventListener('abort', () => this.#finish(), { once: true });
+    this.emit('start');
+
+    const beginWindow = (): void => {
+      this.recording = true;
+      this.#cpuStart = process.cpuUsage();
+      this.emit('measuring');
+    };
+    if (warmupMs > 0) this.#timers.push(setTimeout(beginWindow, warmupMs));
+    else beginWindow();
+    this.#timers.push(setTimeout(() => this.#finish(), warmupMs + durationMs));
+
+    // Ticks and message timeouts.
+    let lastTick = t0;
+    let lastTrips = 0;
+    let lastBytes = 0;
+    let trips = 0; // all completions, warm-up included, for the live rate
+    const tick = (): void => {
+      const now = performance.now();
+      const timeoutMs = this.config.timeoutMs;
+      for (const c of this.#connections) {
+        if (c.alive && c.head < c.times.length && now - (c.times[c.head] as number) > timeoutMs) c.fail('timeouts');
+      }
+      if (now - lastTick >= TICK_MS) {
+        const done = this.counters.roundTrips;
+        trips = done;
+        const dt = (now - lastTick) / 1000;
+        this.emit('tick', {
+          elapsedMs: now - t0,
+          phase: this.recording ? 'measure' : 'warmup',
+          ratePerSec: Math.max(0, (trips - lastTrips) / dt),
+          bytesPerSec: Math.max(0, (this.counters.bytesReceived - lastBytes) / dt),
+          roundTrips: this.counters.roundTrips,
+          errors: errorTotal(this.counters),
+          connections: this.#connections.filter((c) => c.alive).length,
+        });
+        lastTick = now;
+        lastTrips = trips;
+        lastBytes = this.counters.bytesReceived;
+      }
+    };
+    this.#timers.push(setInterval(tick, CHECK_MS));
+
+    const now = performance.now();
+    switch (this.mode) {
+      case 'closed':
+      case 'pipeline':
+        for (const c of this.#connections) {
+          c.socket.cork();
+          for (let k = 0; k < pipeline; k++) c.send(now);
+          c.socket.uncork();
+        }
+        break;
+      case 'stream':
+        for (const c of this.#connections) c.pump();
+        break;
+      case 'rate':
+        this.#startSchedule(now);
+        break;
+    }
+    return stopped.then(() => this.#result());
+  }
+
+  /** Stop early (the result covers what was measured so far). */
+  stop(): void {
+    this.#finish();
+  }
+
+  #startSchedule(now: number): void {
+    const live = this.#connections.length;
+    if (live === 0 || this.share.rate <= 0) return;
+    const perConnection = this.share.rate / live; // messages per second per connection
+    const interval = 1000 / perConnection;
+    for (const [i, c] of this.#connections.entries()) {
+      c.interval = interval;
+      c.nextAt = now + (interval * i) / live; // spread the first sends over one interval
+    }
+    const schedule = (): void => {
+      if (!this.running) return;
+      const t = performance.now();
+      for (const c of this.#connections) {
+        if (!c.alive || c.nextAt > t) continue;
+        c.socket.cork();
+        while (c.nextAt <= t) {
+          c.send(c.nextAt); // latency counts from the scheduled time: a stalled server shows
+          c.nextAt += c.interval;
+        }
+        c.socket.uncork();
+      }
+      this.#scheduleTimer = setTimeout(schedule, Math.max(0, Math.min(1, this.#nextDue() - performance.now())));
+    };
+    schedule();
+  }
+
+  #nextDue(): number {
+    let due = Infinity;
+    for (const c of this.#connections) if (c.alive && c.nextAt < due) due = c.nextAt;
+    return due;
+  }
+
+  #finish(): void {
+    if (!this.running) return;
+    const end = performance.now();
+    this.running = false;
+    this.recording = false;
+    this.#windowEnd = Math.min(this.#windowEnd, end);
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+    if (this.#scheduleTimer !== null) clearTimeout(this.#scheduleTimer);
+    this.#cpuEnd = process.cpuUsage(this.#cpuStart ?? undefined);
+    void this.#closeAll().then(() => this.#stopResolve?.());
+  }
+
+  #cpuEnd: NodeJS.CpuUsage | null = null;
+  #scheduleTimer: NodeJS.Timeout | null = null;
+
+  async #closeAll(): Promise<void> {
+    await Promise.all(
+      this.#connections.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.alive = false;
+            const s = c.socket;
+            if (s.destroyed) return resolve();
+            s.once('close', () => resolve());
+            s.on('error', () => {});
+            // Half-close so the server sees a clean end; a peer that does not answer is cut off.
+            s.end();
+            s.resume();
+            setTimeout(() => s.destroy(), 1000).unref();
+          }),
+      ),
+    );
+  }
+
+  #result(): EngineResult {
+    const windowMs = Math.max(0, this.#windowEnd - this.windowStart);
+    const cpu = this.#cpuStart !== null && this.#cpuEnd !== null ? this.#cpuEnd.user + this.#cpuEnd.system : 0;
+    const result: EngineResult = { counters: this.counters, histogram: this.histogram, windowMs, connected: this.#connections.length, cpuMicros: cpu };
+    this.emit('done', result);
+    return result;
+  }
+}
+
+function dial(host: string, port: number, localAddress: string | undefined, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true, allowHalfOpen: true, ...(localAddress !== undefined && { localAddress }) });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('connect timeout'));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    });
+  });
+}

@@ -1,0 +1,111 @@
+/** bench() options: types, defaults and validation in one place. */
+import { cpus } from 'node:os';
+import { isIP } from 'node:net';
+import { formatEndpoint, parseEndpoint, type Endpoint } from '../endpoint.js';
+import { InvalidArgumentError, UnsupportedSchemeError } from '../errors.js';
+import { parseCount, parseDuration, parseSize, type Duration, type Size } from '../units.js';
+
+export type BenchMode = 'closed' | 'pipeline' | 'rate' | 'stream';
+
+export interface BenchOptions {
+  /** Concurrent connections. Default 50. */
+  connections?: number | string;
+  /** Message size. Default "1KiB". In stream mode, the size of each write. */
+  size?: Size;
+  /** How long to measure, after the warm-up. Default "10s". */
+  duration?: Duration;
+  /** Load before measuring, not recorded. Default "1s". */
+  warmup?: Duration;
+  /** Messages in flight per connection (closed loop is 1). Default 1. */
+  pipeline?: number | string;
+  /** Open loop at this many messages per second in total; latency from each message's scheduled send time. */
+  rate?: number | string;
+  /** Each connection writes continuously and reads the echo concurrently; reports bandwidth. Default false. */
+  stream?: boolean;
+  /** Worker threads, each with its own share of the connections. Default 1 (the calling thread). */
+  workers?: number | string;
+  /** New connections per second while connecting. Default: as fast as 256 parallel attempts go. */
+  connectRate?: number | string;
+  /** Local source addresses to spread connections over (past ~28k connections to one port). */
+  source?: string | readonly string[];
+  /** Connect timeout, and the longest a message may wait for its echo before it counts as a timeout. Default "5s". */
+  timeout?: Duration;
+  signal?: AbortSignal;
+}
+
+export interface BenchConfig {
+  endpoint: Endpoint;
+  url: string;
+  mode: BenchMode;
+  connections: number;
+  size: number;
+  durationMs: number;
+  warmupMs: number;
+  pipeline: number;
+  /** Messages per second in total, 0 unless mode is rate. */
+  rate: number;
+  workers: number;
+  /** 0 = no pacing. */
+  connectRate: number;
+  sources: string[];
+  timeoutMs: number;
+}
+
+export const BENCH_DEFAULTS = {
+  connections: 50,
+  size: 1024,
+  durationMs: 10_000,
+  warmupMs: 1000,
+  pipeline: 1,
+  timeoutMs: 5000,
+} as const;
+
+const MAX_SIZE = 64 * 1024 * 1024;
+
+/**
+ * @throws ERR_NETECHO_INVALID_ARGUMENT naming the option; ERR_NETECHO_INVALID_URL; ERR_NETECHO_UNSUPPORTED_SCHEME
+ */
+export function resolveBenchOptions(url: string | Endpoint, options: BenchOptions = {}): BenchConfig {
+  const endpoint = typeof url === 'string' ? parseEndpoint(url, { allowPortZero: false }) : url;
+  if (endpoint.scheme !== 'tcp') {
+    throw new UnsupportedSchemeError(`benchmarking ${endpoint.scheme}:// is not supported yet (supported: tcp)`);
+  }
+  const connections = options.connections === undefined ? BENCH_DEFAULTS.connections : parseCount(options.connections, 'connections', 1);
+  const size = options.size === undefined ? BENCH_DEFAULTS.size : parseSize(options.size, 'size');
+  if (size < 1 || size > MAX_SIZE) throw new InvalidArgumentError(`invalid size: ${size} bytes (from 1 byte to 64MiB)`);
+  const durationMs = options.duration === undefined ? BENCH_DEFAULTS.durationMs : parseDuration(options.duration, 'duration');
+  if (durationMs <= 0) throw new InvalidArgumentError('invalid duration: must be greater than 0');
+  const warmupMs = options.warmup === undefined ? BENCH_DEFAULTS.warmupMs : parseDuration(options.warmup, 'warmup');
+  const pipeline = options.pipeline === undefined ? 1 : parseCount(options.pipeline, 'pipeline', 1);
+  const rate = options.rate === undefined ? 0 : parseCount(options.rate, 'rate', 1);
+  const stream = Boolean(options.stream);
+  const picked = [options.pipeline !== undefined && pipeline > 1, rate > 0, stream].filter(Boolean).length;
+  if (picked > 1) throw new InvalidArgumentError('conflicting options: choose one of pipeline, rate and stream');
+  const mode: BenchMode = stream ? 'stream' : rate > 0 ? 'rate' : pipeline > 1 ? 'pipeline' : 'closed';
+  const workers = options.workers === undefined ? 1 : parseCount(options.workers, 'workers', 1);
+  if (workers > Math.max(64, cpus().length * 4)) throw new InvalidArgumentError(`invalid workers: ${workers} is more than this machine can use`);
+  if (workers > connections) throw new InvalidArgumentError(`invalid workers: ${workers} workers need at least as many connections`);
+  const connectRate = options.connectRate === undefined ? 0 : parseCount(options.connectRate, 'connectRate', 1);
+  const sourceList = options.source === undefined ? [] : typeof options.source === 'string' ? options.source.split(',') : [...options.source];
+  const sources = sourceList.map((s) => s.trim()).filter((s) => s !== '');
+  for (const s of sources) {
+    if (isIP(s) === 0) throw new InvalidArgumentError(`invalid source: "${s}" is not an IP address`);
+  }
+  const timeoutMs = options.timeout === undefined ? BENCH_DEFAULTS.timeoutMs : parseDuration(options.timeout, 'timeout');
+  if (timeoutMs <= 0) throw new InvalidArgumentError('invalid timeout: must be greater than 0');
+  return {
+    endpoint,
+    url: formatEndpoint(endpoint),
+    mode,
+    connections,
+    size,
+    durationMs,
+    warmupMs,
+    pipeline: mode === 'pipeline' ? pipeline : 1,
+    rate,
+    workers,
+    connectRate,
+    sources,
+    timeoutMs,
+  };
+}

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { bench } from '../../src/bench/bench.js';
+import { split } from '../../src/bench/workers.js';
+import { startServer, type TestServer } from '../helpers/net.js';
+import { runCli } from '../helpers/cli.js';
+
+async function rawServer(handler: (s: net.Socket) => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    handler(s);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+const quick = { duration: '400ms', warmup: '100ms' } as const;
+
+describe('bench()', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(() => t.server.destroy());
+
+  it('closed loop: counts add up and every round trip is in the histogram', async () => {
+    const r = await bench(t.url, { ...quick, connections: 4, size: 100 });
+    assert.equal(r.mode, 'closed');
+    assert.equal(r.connected, 4);
+    assert.ok(r.roundTrips > 0);
+    assert.equal(r.latencyUs?.count, r.roundTrips);
+    // Each connection has at most one message in flight at the window's edges.
+    assert.ok(r.bytesReceived >= (r.roundTrips - 4) * 100 && r.bytesReceived <= (r.roundTrips + 4) * 100, JSON.stringify(r));
+    assert.ok(Math.abs(r.bytesSent - r.bytesReceived) <= 8 * 100);
+    assert.equal(r.errors.total, 0);
+    const l = r.latencyUs!;
+    assert.ok(l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max);
+  });
+
+  it('pipeline, stream and worker modes run clean', async () => {
+    const p = await bench(t.url, { ...quick, connections: 2, pipeline: 8, size: 512 });
+    assert.deepEqual([p.mode, p.pipeline, p.errors.total], ['pipeline', 8, 0]);
+    assert.ok(p.roundTrips > 0);
+    const s = await bench(t.url, { ...quick, connections: 2, stream: true, size: '16KiB' });
+    assert.deepEqual([s.mode, s.errors.total, s.latencyUs], ['stream', 0, null]);
+    assert.ok(s.bandwidthBytesPerSec > 0 && s.bytesReceived > 0);
+    const w = await bench(t.url, { ...quick, connections: 4, workers: 2, size: 64 });
+    assert.deepEqual([w.workers, w.connected, w.errors.total], [2, 4, 0]);
+    assert.equal(w.latencyUs?.count, w.roundTrips);
+  });
+
+  it('fixed rate: sends at the rate asked', async () => {
+    const r = await bench(t.url, { duration: '1s', warmup: 0, connections: 5, rate: 500, size: 64 });
+    assert.equal(r.mode, 'rate');
+    assert.ok(r.roundTrips >= 450 && r.roundTrips <= 505, `${r.roundTrips} round trips`);
+  });
+
+  it('catches a corrupting server: mismatches counted', async () => {
+    let n = 0;
+    const corrupt = await rawServer((s) =>
+      s.on('data', (c: Buffer) => {
+        if (++n % 50 === 0) c[0] = (c[0]! + 1) & 0xff;
+        s.write(c);
+      }),
+    );
+    try {
+      const r = await bench(corrupt.url, { ...quick, connections: 3, size: 64 });
+      assert.ok(r.errors.mismatches > 0);
+      assert.equal(r.errors.total, r.errors.mismatches);
+    } finally {
+      await corrupt.close();
+    }
+  });
+
+  it('a server that stalls shows in the fixed-rate percentiles (coordinated omission corrected)', async () => {
+    // Echoes at once, except that it stops everything for 300 ms in the middle of the run.
+    let stalledUntil = 0;
+    let started = 0;
+    const held: Array<[net.Socket, Buffer]> = [];
+    const stall = await rawServer((s) =>
+      s.on('data', (c: Buffer) => {
+        const now = Date.now();
+        started ||= now;
+        if (stalledUntil === 0 && now - started > 300) {
+          stalledUntil = now + 300;
+          setTimeout(() => {
+            for (const [sock, buf] of held.splice(0)) sock.write(buf);
+          }, 300);
+        }
+        if (now < stalledUntil) held.push([s, c]);
+        else s.write(c);
+      }),
+    );
+    try {
+      const r = await bench(stall.url, { duration: '1s', warmup: 0, connections: 2, rate: 200, size: 64 });
+      assert.equal(r.errors.total, 0);
+      // About 30% of the messages were scheduled during the stall: p90 and up see it.
+      assert.ok(r.latencyUs!.p90 >= 100_000, `p90 ${r.latencyUs!.p90} µs`);
+      assert.ok(r.latencyUs!.max >= 250_000, `max ${r.latencyUs!.max} µs`);
+      assert.ok(r.latencyUs!.p50 < 100_000, `p50 ${r.latencyUs!.p50} µs`);
+    } finally {
+      await stall.close();
+    }
+  });
+
+  it('counts timeouts and closed connections', async () => {
+    const silent = await rawServer(() => {});
+    try {
+      const r = await bench(silent.url, { duration: '500ms', warmup: 0, connections: 2, timeout: '100ms' });
+      assert.equal(r.errors.timeouts, 2);
+    } finally {
+      await silent.close();
+    }
+    const rude = await rawServer((s) => s.once('data', () => s.end()));
+    try {
+      const r = await bench(rude.url, { ...quick, connections: 3 });
+      assert.equal(r.errors.shortReads + r.errors.closed, 3);
+    } finally {
+      await rude.close();
+    }
+  });
+
+  it('spreads connections over --source addresses', async () => {
+    const seen = new Set<string>();
+    const onConn = (c: { remoteAddress: string }): void => void seen.add(c.remoteAddress);
+    t.server.on('connection', onConn);
+    try {
+      const r = await bench(t.url, { ...quick, connections: 4, source: '127.0.0.2,127.0.0.3' });
+      assert.equal(r.errors.total, 0);
+      assert.deepEqual([...seen].sort(), ['127.0.0.2', '127.0.0.3']);
+    } finally {
+      t.server.off('connection', onConn);
+    }
+  });
+
+  it('rejects bad options naming them', async () => {
+    await assert.rejects(bench(t.url, { connections: 0 }), { message: 'invalid connections: "0" (expected a whole number >= 1)' });
+    await assert.rejects(bench(t.url, { rate: 10, stream: true }), { message: 'conflicting options: choose one of pipeline, rate and stream' });
+    await assert.rejects(bench(t.url, { source: 'nope' }), { message: 'invalid source: "nope" is not an IP address' });
+    await assert.rejects(bench(t.url, { workers: 5, connections: 2 }), { code: 'ERR_NETECHO_INVALID_ARGUMENT' });
+  });
+
+  it('split() shares connections evenly', () => {
+    assert.deepEqual(split(10, 3), [4, 3, 3]);
+    assert.deepEqual(split(2, 2), [1, 1]);
+  });
+});
+
+describe('netecho bench (CLI)', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(() => t.server.destroy());
+
+  it('--json prints one complete JSON document; exit 0', async () => {
+    const r = await runCli(['bench', t.url, '-c', '2', '-d', '300ms', '--warmup', '0', '--size', '64', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['url', 'mode', 'connections', 'connected', 'size', 'durationMs', 'roundTrips', 'roundTripsPerSec', 'bytesSent', 'bytesReceived', 'bandwidthBytesPerSec', 'latencyUs', 'errors', 'clientCpuPercent']) {
+      assert.ok(key in doc, `missing ${key}`);
+    }
+    assert.deepEqual([doc.url, doc.connections, doc.size], [t.url, 2, 64]);
+    assert.equal(r.stderr, '', 'no progress line when stderr is not a terminal');
+  });
+
+  it('prints the table; a corrupting server exits 65', async () => {
+    const ok = await runCli(['bench', t.url, '-c', '2', '-d', '300ms', '--warmup', '0']);
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, /^netecho bench tcp:\/\/127\.0\.0\.1:\d+: closed loop, 2 connection\(s\), 1 KiB messages, 0\.3 s measured\n/);
+    assert.match(ok.stdout, /\n {2}latency {7}p50 /);
+    const bad = await rawServer((s) => s.on('data', (c: Buffer) => s.write(Buffer.from(c).reverse())));
+    try {
+      const r = await runCli(['bench', bad.url, '-c', '1', '-d', '200ms', '--warmup', '0', '--size', '16']);
+      assert.equal(r.code, 65);
+      assert.match(r.stderr, /^netecho: \d+ error\(s\): the server did not echo every byte correctly and in time\n$/);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('bad options and refused connections: one line each', async () => {
+    const cases: Array<[string[], number, string]> = [
+      [['bench', t.url, '--size', '0'], 2, 'netecho: invalid --size: 0 bytes (from 1 byte to 64MiB)\n'],
+      [['bench', t.url, '--rate', '5', '--stream'], 2, 'netecho: conflicting options: choose one of --pipeline, --rate and --stream\n'],
+      [['bench', t.url, '-c', 'lots'], 2, 'netecho: invalid --connections: "lots" (expected a whole number >= 1)\n'],
+      [['bench', t.url, '--source', '127.0.0.1,x'], 2, 'netecho: invalid --source: "x" is not an IP address\n'],
+      [['bench', 'udp://127.0.0.1:9'], 2, 'netecho: benchmarking udp:// is not supported yet (supported: tcp)\n'],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await runCli(args);
+      assert.deepEqual([r.code, r.stderr], [code, message], args.join(' '));
+    }
+    const gone = await startServer();
+    await gone.server.destroy();
+    const r = await runCli(['bench', gone.url, '-c', '3', '-d', '200ms']);
+    assert.deepEqual([r.code, r.stderr], [69, `netecho: no connection to ${gone.url} could be opened (3 attempts failed)\n`]);
+  });
+});
