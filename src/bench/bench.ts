@@ -12,6 +12,10 @@ export interface BenchHooks {
   onTick?: (info: TickInfo) => void;
   /** When every connection has been tried, with how many opened. */
   onConnected?: (count: number) => void;
+  /** The warm-up is over: the measured window starts (single-thread runs). */
+  onMeasuring?: () => void;
+  /** The measured window is over (single-thread runs). */
+  onStopped?: () => void;
 }
 
 /**
@@ -27,6 +31,8 @@ export async function bench(url: string | Endpoint, options: BenchOptions = {}, 
   }
   const engine = new BenchEngine(config);
   if (hooks.onTick) engine.on('tick', hooks.onTick);
+  if (hooks.onMeasuring) engine.on('measuring', hooks.onMeasuring);
+  if (hooks.onStopped) engine.on('stopped', hooks.onStopped);
   const connected = await engine.connect(options.signal);
   hooks.onConnected?.(connected);
   const r = await engine.run(options.signal);

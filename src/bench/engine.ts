@@ -52,6 +52,8 @@ export interface EngineEvents {
   connected: [count: number];
   start: [];
   measuring: [];
+  /** The measured window ended; connections are closing. */
+  stopped: [];
   tick: [info: TickInfo];
   done: [result: EngineResult];
 }
@@ -95,7 +97,6 @@ class Connection {
     this.engine = engine;
     this.socket = socket;
     this.payload = payload;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.pump());
     socket.on('end', () => this.onEnd());
     socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ETIMEDOUT' ? 'timeouts' : 'resets'));
@@ -122,10 +123,10 @@ class Connection {
     }
   }
 
-  onData(chunk: Buffer): void {
+  /** `len` bytes of the echo in `chunk` (the engine's shared read buffer: nothing here may keep it). */
+  onData(chunk: Buffer, len: number): void {
     const e = this.engine;
     if (!this.alive) return;
-    const len = chunk.length;
     const payload = this.payload;
     const size = payload.length;
     const recording = e.recording;
@@ -200,6 +201,11 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
   readonly counters: Counters = newCounters();
   readonly histogram: Histogram = createHistogram();
   readonly #connections: Connection[] = [];
+  /**
+   * One read buffer for every connection (net's `onread`): reads skip the stream machinery and allocate
+   * nothing; each read is verified before the next one can overwrite it.
+   */
+  readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
   recording = false;
   running = false;
   windowStart = Infinity;
@@ -230,11 +236,16 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
         const source = sources.length > 0 ? sources[index % sources.length] : undefined;
+        const slot: { conn: Connection | null } = { conn: null };
         try {
-          const socket = await dial(endpoint.host, endpoint.port, source, timeoutMs);
+          const socket = await dial(endpoint.host, endpoint.port, source, timeoutMs, this.#readBuffer, (nread, buf) => {
+            slot.conn?.onData(buf as Buffer, nread);
+            return true;
+          });
           const payload = Buffer.allocUnsafe(size);
           randomFillSync(payload);
-          this.#connections.push(new Connection(this, socket, payload));
+          slot.conn = new Connection(this, socket, payload);
+          this.#connections.push(slot.conn);
         } catch {
           this.counters.connectErrors++;
         }
@@ -366,6 +377,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     this.#timers = [];
     if (this.#scheduleTimer !== null) clearTimeout(this.#scheduleTimer);
     this.#cpuEnd = process.cpuUsage(this.#cpuStart ?? undefined);
+    this.emit('stopped');
     void this.#closeAll().then(() => this.#stopResolve?.());
   }
 
@@ -400,9 +412,23 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
   }
 }
 
-function dial(host: string, port: number, localAddress: string | undefined, timeoutMs: number): Promise<net.Socket> {
+function dial(
+  host: string,
+  port: number,
+  localAddress: string | undefined,
+  timeoutMs: number,
+  buffer: Buffer,
+  callback: (nread: number, buf: Uint8Array) => boolean,
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, noDelay: true, allowHalfOpen: true, ...(localAddress !== undefined && { localAddress }) });
+    const socket = net.connect({
+      host,
+      port,
+      noDelay: true,
+      allowHalfOpen: true,
+      onread: { buffer, callback },
+      ...(localAddress !== undefined && { localAddress }),
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('connect timeout'));

@@ -1,0 +1,329 @@
+/**
+ * The benchmark harness (npm run bench). Follows ../shared/BENCHMARKING.md:
+ *  - each server runs alone, pinned to core 0; this harness (the load) pins itself to core 1;
+ *  - rounds are interleaved (A B C ... A B C ...), medians reported, ratios to Go measured in the same run;
+ *  - server CPU per round trip from /proc/PID/stat over the measured window.
+ * Writes docs/benchmarks.md (or prints with --print). Loopback only; every run bounded in time.
+ *
+ *   npm run bench                       # the full matrix (about 25 minutes)
+ *   npm run bench -- --quick            # 1 KiB and 64 KiB at 50 connections, 3 rounds (about 5 minutes)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { bench } from '../src/bench/bench.js';
+import type { BenchResult } from '../src/bench/result.js';
+import { cpuMicros, rssBytes } from './proc.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PEERS = `${ROOT}bench/peers/`;
+const TUTORIAL = fileURLToPath(new URL('../../../shared/peers/tutorial_threaded_server.py', import.meta.url));
+const BUILD = `${ROOT}.bench-tmp/`;
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const PRINT = args.includes('--print');
+const ROUNDS = Number(argValue('--rounds') ?? 3);
+const SECONDS = Number(argValue('--seconds') ?? 4);
+const WARMUP = Number(argValue('--warmup') ?? 1);
+const IDLE = Number(argValue('--idle') ?? 10_000);
+const SERVER_CORE = '0';
+const CLIENT_CORE = '1';
+
+function argValue(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+interface Peer {
+  name: string;
+  /** Command to start on `port`, or a reason it is missing. */
+  command: (port: number) => string[] | string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const systemPythonHas = (mod: string): boolean => spawnSync('/usr/bin/python3', ['-c', `import ${mod}`]).status === 0;
+
+function goBinary(name: string): string | null {
+  if (!has('go')) return null;
+  mkdirSync(BUILD, { recursive: true });
+  const out = `${BUILD}${name}`;
+  if (!existsSync(out)) {
+    const r = spawnSync('go', ['build', '-o', out, `${PEERS}${name}.go`], { env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: `${BUILD}gocache`, GOPATH: `${BUILD}gopath` } });
+    if (r.status !== 0) return null;
+  }
+  return out;
+}
+
+const PEER_LIST: Peer[] = [
+  {
+    name: 'netecho',
+    command: (port) => [process.execPath, `${ROOT}bin/netecho.js`, 'serve', `tcp://127.0.0.1:${port}`, '--log-level', 'warn', '--max-connections', '20000', '--max-connections-per-ip', '20000'],
+  },
+  { name: 'Go (goroutine per conn, io.Copy)', command: (port) => goBinary('echo') ? [goBinary('echo') as string, String(port)] : 'go not installed (apt-get install golang-go)', env: { GOMAXPROCS: '1' } },
+  { name: 'Node s.pipe(s)', command: (port) => [process.execPath, `${PEERS}pipe_server.mjs`, String(port)] },
+  { name: 'Python asyncio', command: (port) => (has('python3') ? ['python3', `${PEERS}asyncio_server.py`, String(port)] : 'python3 not installed') },
+  {
+    name: 'Python uvloop',
+    command: (port) => (systemPythonHas('uvloop') ? ['/usr/bin/python3', `${PEERS}asyncio_server.py`, String(port), '--uvloop'] : 'uvloop not installed (apt-get install python3-uvloop)'),
+  },
+  {
+    name: "tutorial's threaded server",
+    command: (port) => (existsSync(TUTORIAL) ? ['python3', TUTORIAL, String(port)] : 'shared/peers not beside the repository'),
+  },
+];
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('server exited');
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Running {
+  pid: number;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+async function start(peer: Peer): Promise<Running | string> {
+  const port = await freePort();
+  const cmd = peer.command(port);
+  if (typeof cmd === 'string') return cmd;
+  const child = spawn('taskset', ['-c', SERVER_CORE, ...cmd], { stdio: 'ignore', env: { ...process.env, ...peer.env } });
+  await waitForPort(port, child);
+  return {
+    pid: child.pid ?? 0,
+    port,
+    stop: async () => {
+      child.kill('SIGKILL');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+interface Cell {
+  size: number;
+  connections: number;
+}
+interface Sample {
+  rtps: number;
+  p50: number;
+  p99: number;
+  cpuPerRt: number;
+  clientCpu: number;
+  errors: number;
+}
+
+async function measure(server: Running, cell: Cell): Promise<Sample> {
+  let cpu0 = 0;
+  let cpu1 = 0;
+  const r: BenchResult = await bench(
+    `tcp://127.0.0.1:${server.port}`,
+    { connections: cell.connections, size: cell.size, duration: `${SECONDS}s`, warmup: `${WARMUP}s`, timeout: '10s' },
+    { onMeasuring: () => (cpu0 = cpuMicros(server.pid)), onStopped: () => (cpu1 = cpuMicros(server.pid)) },
+  );
+  return {
+    rtps: r.roundTripsPerSec,
+    p50: r.latencyUs?.p50 ?? NaN,
+    p99: r.latencyUs?.p99 ?? NaN,
+    cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN,
+    clientCpu: r.clientCpuPercent,
+    errors: r.errors.total,
+  };
+}
+
+async function idleBytes(server: Running, count: number): Promise<number> {
+  const before = rssBytes(server.pid);
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const batch = await Promise.all(
+      Array.from(
+        { length: Math.min(500, count - i) },
+        () =>
+          new Promise<net.Socket>((resolve, reject) => {
+            const s = net.connect({ port: server.port, host: '127.0.0.1' }, () => resolve(s));
+            s.once('error', reject);
+          }),
+      ),
+    );
+    sockets.push(...batch);
+  }
+  // Let the server finish accepting (it has a backlog): wait until its RSS stops growing.
+  let last = 0;
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = rssBytes(server.pid);
+    if (Math.abs(now - last) < 64 * 1024) break;
+    last = now;
+  }
+  const after = rssBytes(server.pid);
+  for (const s of sockets) s.destroy();
+  return (after - before) / count;
+}
+
+const median = (xs: number[]): number => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function clientCheck(): Promise<string> {
+  const client = goBinary('client');
+  const goServer = PEER_LIST[1] as Peer;
+  if (client === null) return 'skipped: go not installed';
+  const server = await start(goServer);
+  if (typeof server === 'string') return `skipped: ${server}`;
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push((await measure(server, { size: 1024, connections: 50 })).rtps);
+      const r = spawnSync('taskset', ['-c', CLIENT_CORE, client, `127.0.0.1:${server.port}`, '50', '1024', String(SECONDS)], {
+        env: { ...process.env, GOMAXPROCS: '1' },
+        encoding: 'utf8',
+      });
+      theirs.push(Number(r.stdout.trim()));
+    }
+  } finally {
+    await server.stop();
+  }
+  const ratio = median(ours) / median(theirs);
+  return `netecho bench drove ${Math.round(median(ours)).toLocaleString('en-US')} round trips/s, the Go client ${Math.round(median(theirs)).toLocaleString('en-US')}/s (median of ${ROUNDS}; 1 KiB, 50 connections, Go server on core 0, client on core 1): **${(ratio * 100).toFixed(0)}%**`;
+}
+
+async function main(): Promise<void> {
+  if (spawnSync('sh', ['-c', 'command -v taskset']).status !== 0) throw new Error('taskset is needed (util-linux)');
+  if (cpus().length < 2) throw new Error('two cores are needed: server on one, load on the other');
+  // Pin ourselves, the load generator, to the client core.
+  spawnSync('taskset', ['-pc', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+  const cells: Cell[] = QUICK
+    ? [
+        { size: 1024, connections: 50 },
+        { size: 65536, connections: 50 },
+      ]
+    : [64, 1024, 65536].flatMap((size) => [1, 50, 1000].map((connections) => ({ size, connections })));
+  const peers: Array<{ peer: Peer; note?: string }> = PEER_LIST.map((peer) => {
+    const cmd = peer.command(0);
+    return typeof cmd === 'string' ? { peer, note: cmd } : { peer };
+  });
+  for (const p of peers) if (p.note) console.error(`skipping ${p.peer.name}: ${p.note}`);
+  const active = peers.filter((p) => !p.note).map((p) => p.peer);
+  const samples = new Map<string, Sample[]>();
+  const key = (peer: string, c: Cell): string => `${peer}|${c.size}|${c.connections}`;
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const cell of cells) {
+      for (const peer of active) {
+        const server = await start(peer);
+        if (typeof server === 'string') continue;
+        try {
+          const s = await measure(server, cell);
+          (samples.get(key(peer.name, cell)) ?? samples.set(key(peer.name, cell), []).get(key(peer.name, cell))!).push(s);
+          console.error(
+            `round ${round} ${peer.name.padEnd(32)} ${String(cell.size).padStart(6)} B x ${String(cell.connections).padStart(4)}: ` +
+              `${s.rtps.toLocaleString('en-US').padStart(9)} rt/s  ${s.cpuPerRt.toFixed(1).padStart(6)} µs CPU/rt  p99 ${s.p99} µs  client ${s.clientCpu}%${s.errors ? `  ERRORS ${s.errors}` : ''}`,
+          );
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+  }
+  const idle: Array<[string, number]> = [];
+  if (IDLE > 0) {
+    for (const peer of active) {
+      const runs: number[] = [];
+      for (let round = 0; round < Math.min(ROUNDS, 2); round++) {
+        const server = await start(peer);
+        if (typeof server === 'string') continue;
+        try {
+          runs.push(await idleBytes(server, IDLE));
+        } finally {
+          await server.stop();
+        }
+      }
+      idle.push([peer.name, median(runs)]);
+      console.error(`idle ${peer.name}: ${Math.round(median(runs))} bytes per connection`);
+    }
+  }
+  const client = await clientCheck();
+  console.error(client);
+  const doc = render(cells, active, samples, idle, client, key);
+  if (PRINT) process.stdout.write(doc);
+  else {
+    writeFileSync(`${ROOT}docs/benchmarks.md`, doc);
+    console.error('wrote docs/benchmarks.md');
+  }
+}
+
+function render(
+  cells: Cell[],
+  peers: Peer[],
+  samples: Map<string, Sample[]>,
+  idle: Array<[string, number]>,
+  client: string,
+  key: (p: string, c: Cell) => string,
+): string {
+  const go = PEER_LIST[1]?.name ?? '';
+  const fmtSize = (b: number): string => (b >= 1024 ? `${b / 1024} KiB` : `${b} B`);
+  const lines: string[] = [
+    '# Benchmarks',
+    '',
+    `Produced by \`npm run bench${QUICK ? ' -- --quick' : ''}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+      `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores shared with other work. Each server alone, pinned to core 0; the load ` +
+      `(netecho bench, closed loop) pinned to core 1; ${SECONDS} s measured after ${WARMUP} s warm-up per cell; ${ROUNDS} interleaved rounds; medians. ` +
+      'Server CPU is user+system time from /proc/PID/stat over the measured window divided by the round trips in it. ' +
+      'Absolute numbers drift 20% or more between runs on these machines: read the ratios to Go, measured in the same run.',
+    '',
+  ];
+  for (const cell of cells) {
+    const goCpu = median((samples.get(key(go, cell)) ?? []).map((s) => s.cpuPerRt));
+    const goRt = median((samples.get(key(go, cell)) ?? []).map((s) => s.rtps));
+    lines.push(`## ${fmtSize(cell.size)} messages, ${cell.connections} connection${cell.connections > 1 ? 's' : ''}`, '');
+    lines.push('| server | round trips/s | vs Go | p50 µs | p99 µs | server CPU µs per round trip | vs Go | client CPU |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const peer of peers) {
+      const ss = samples.get(key(peer.name, cell)) ?? [];
+      if (ss.length === 0) continue;
+      const rt = median(ss.map((s) => s.rtps));
+      const cpu = median(ss.map((s) => s.cpuPerRt));
+      const errs = ss.reduce((n, s) => n + s.errors, 0);
+      lines.push(
+        `| ${peer.name}${errs ? ` (${errs} errors)` : ''} | ${Math.round(rt).toLocaleString('en-US')} | ${Number.isNaN(goRt) ? '–' : `${(rt / goRt).toFixed(2)}×`} | ` +
+          `${median(ss.map((s) => s.p50))} | ${median(ss.map((s) => s.p99))} | ${cpu.toFixed(1)} | ${Number.isNaN(goCpu) ? '–' : `${(cpu / goCpu).toFixed(2)}×`} | ${median(ss.map((s) => s.clientCpu))}% |`,
+      );
+    }
+    lines.push('');
+  }
+  if (idle.length > 0) {
+    lines.push(`## Memory per idle connection (${IDLE.toLocaleString('en-US')} connections)`, '', '| server | bytes per idle connection (RSS after − before) / N |', '| --- | ---: |');
+    for (const [name, bytes] of idle) lines.push(`| ${name} | ${Number.isNaN(bytes) ? '–' : Math.round(bytes).toLocaleString('en-US')} |`);
+    lines.push('');
+  }
+  lines.push('## Is the load generator the bottleneck?', '', client, '');
+  return `${lines.join('\n')}\n`;
+}
+
+await main();
