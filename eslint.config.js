@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Scripts that report to a person may print.
-    files: ['bench/**/*.ts', 'test/**/*.ts'],
+    files: ['bench/**/*.ts', 'bench/**/*.mjs', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );
