@@ -262,8 +262,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     const { warmupMs, durationMs, pipeline } = this.config;
     this.running = true;
     const t0 = performance.now();
-    this.windowStart = t0 + warmupMs;
-    this.#windowEnd = this.windowStart + durationMs;
+    this.#windowEnd = t0 + warmupMs + durationMs;
     const stopped = new Promise<void>((resolve) => {
       this.#stopResolve = resolve;
     });
@@ -271,6 +270,9 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     this.emit('start');
 
     const beginWindow = (): void => {
+      // The window starts when recording does: a message counts if it was sent (or scheduled) from here on.
+      this.windowStart = performance.now();
+      this.#windowEnd = this.windowStart + durationMs;
       this.recording = true;
       this.#cpuStart = process.cpuUsage();
       this.emit('measuring');
@@ -278,6 +280,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     if (warmupMs > 0) this.#timers.push(setTimeout(beginWindow, warmupMs));
     else beginWindow();
     this.#timers.push(setTimeout(() => this.#finish(), warmupMs + durationMs));
+    // (the finish timer may fire a little before windowEnd if the warm-up timer ran late: #finish clamps it)
 
     // Ticks and message timeouts.
     let lastTick = t0;

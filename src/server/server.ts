@@ -2,6 +2,7 @@
  * serve(): one echo server over any number of listeners, with shared limits, events and a graceful drain.
  */
 import { ConnectionLimiter, type RefusalReason as LimitReason } from '../limits/connection-limiter.js';
+import { IdleSweeper } from '../limits/idle-sweeper.js';
 import { ServerClosedError } from '../errors.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { parseDuration, type Duration } from '../units.js';
@@ -57,6 +58,7 @@ type State = 'listening' | 'draining' | 'closed';
 export class EchoServer extends TypedEmitter<ServerEvents> {
   readonly limits: ServerLimits;
   readonly #limiter: ConnectionLimiter;
+  readonly #idle: IdleSweeper<ConnectionHandle>;
   readonly #connections = new Map<ConnectionHandle, string>();
   readonly #stats: ServerStats = {
     accepted: 0,
@@ -84,6 +86,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     super();
     this.limits = limits;
     this.#limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerIp);
+    this.#idle = new IdleSweeper(limits.idleTimeoutMs, (handle) => handle.destroy('idle-timeout'));
     this.context = {
       limits,
       admit: (transport, remoteAddress, remotePort) => this.#admit(transport, remoteAddress, remotePort),
@@ -156,6 +159,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     }
     if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
     if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    this.#idle.stop();
     this.#state = 'closed';
     this.emit('closed');
   }
@@ -183,6 +187,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
 
   #opened(handle: ConnectionHandle, info: PeerInfo): void {
     this.#connections.set(handle, info.remoteAddress);
+    this.#idle.add(handle);
     if (this.listenerCount('connection') > 0) this.emit('connection', info);
   }
 
@@ -190,6 +195,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     const ip = this.#connections.get(handle);
     if (ip === undefined) return;
     this.#connections.delete(handle);
+    this.#idle.delete(handle);
     this.#limiter.release(ip);
     this.#stats.closed[info.reason]++;
     if (this.listenerCount('close') > 0) this.emit('close', info);

@@ -32,6 +32,8 @@ export interface CloseInfo extends PeerInfo {
 
 /** What the server can ask of any open connection. */
 export interface ConnectionHandle {
+  /** A number that changes whenever a byte moves either way (for the server's idle sweep). */
+  activity(): number;
   /** Stop echoing new input, flush what was already read, close the write side, and close once the peer does. */
   finish(): void;
   /** Close at once. */

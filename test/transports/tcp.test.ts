@@ -148,6 +148,26 @@ describe('TCP limits', () => {
     }
   });
 
+  it('does not close a connection that trickles bytes more often than the idle timeout', async () => {
+    const t = await startServer({ idleTimeout: '150ms' });
+    try {
+      const s = await connect(t.port);
+      let echoed = 0;
+      s.on('data', (c: Buffer) => (echoed += c.length));
+      for (let i = 0; i < 12; i++) {
+        s.write('.');
+        await until(() => echoed === i + 1, 2000, 'echo');
+        await new Promise((r) => setTimeout(r, 40)); // the pacing under test, not synchronisation
+      }
+      assert.equal(t.server.connections, 1);
+      assert.equal(t.server.stats.closed['idle-timeout'], 0);
+      s.end();
+      await closed(s);
+    } finally {
+      await t.server.destroy();
+    }
+  });
+
   it('a client that never reads: reading stops at the queue limit, it is closed after the stall timeout, others unaffected', async () => {
     const t = await startServer({ maxQueued: '64KiB', sendStallTimeout: '300ms' });
     try {
