@@ -99,8 +99,9 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
     signals++;
     if (isWorker()) return; // the primary decides; a worker ignores the terminal's Ctrl-C
     if (signals === 1) {
-      log.warn(`${signal}: draining ${server.connections} connection(s), at most ${formatDuration(server.limits.drainTimeoutMs)}; signal again to close at once`);
+      // Close first, then say so: whoever reads the line may rely on new connections being refused.
       void server.close();
+      log.warn(`${signal}: draining ${server.connections} connection(s), at most ${formatDuration(server.limits.drainTimeoutMs)}; signal again to close at once`);
     } else {
       forcedBy = signal;
       log.warn(`${signal}: closing all connections now`);
