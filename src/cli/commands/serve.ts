@@ -85,14 +85,7 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   attachLogs(server, log);
   const closed = new Promise<void>((resolve) => server.once('closed', resolve));
 
-  if (isWorker()) {
-    reportToPrimary(server.addresses);
-    onPrimaryShutdown((force) => (force ? void server.destroy() : void server.close()));
-  } else {
-    for (const url of server.addresses) log.info(`listening on ${url}`);
-    io.stdout.write(flags.json ? `${JSON.stringify({ addresses: server.addresses })}\n` : server.addresses.map((a) => `${a}\n`).join(''));
-  }
-
+  // Handlers before the URL is printed: whoever reads it may signal at once.
   let forcedBy: string | null = null;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -110,6 +103,15 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  if (isWorker()) {
+    reportToPrimary(server.addresses);
+    onPrimaryShutdown((force) => (force ? void server.destroy() : void server.close()));
+  } else {
+    for (const url of server.addresses) log.info(`listening on ${url}`);
+    io.stdout.write(flags.json ? `${JSON.stringify({ addresses: server.addresses })}\n` : server.addresses.map((a) => `${a}\n`).join(''));
+  }
+
   await closed;
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
