@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { bench } from '../../src/bench/bench.js';
 import { split } from '../../src/bench/workers.js';
-import { startServer, type TestServer } from '../helpers/net.js';
+import { rawServer, startServer, type TestServer } from '../helpers/net.js';
 import { runCli } from '../helpers/cli.js';
-
-async function rawServer(handler: (s: net.Socket) => void): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    handler(s);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
 
 const quick = { duration: '400ms', warmup: '100ms' } as const;
 

@@ -1,31 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import net from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ping, send, sendStream, type PingReply } from '../../src/index.js';
-import { startServer, type TestServer } from '../helpers/net.js';
-
-async function rawServer(handler: (s: net.Socket) => void): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    handler(s);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
+import { rawServer, startServer, type TestServer } from '../helpers/net.js';
 
 describe('send()', () => {
   let t: TestServer;

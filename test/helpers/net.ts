@@ -95,3 +95,32 @@ export function connectOutcome(port: number, host = '127.0.0.1'): Promise<string
     s.once('close', () => resolve('closed'));
   });
 }
+
+export interface RawServer {
+  port: number;
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** A plain TCP server for negative cases (corrupting, silent, rude...); `handler` decides what each socket gets. */
+export async function rawServer(handler: (s: net.Socket) => void): Promise<RawServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    handler(s);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    url: `tcp://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

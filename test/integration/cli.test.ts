@@ -2,34 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { closed, connect, connectOutcome, readBytes, readToEnd, startServer, type TestServer } from '../helpers/net.js';
+import { closed, connect, connectOutcome, rawServer, readBytes, readToEnd, startServer, type TestServer } from '../helpers/net.js';
 import { BIN, runCli, startCliServer } from '../helpers/cli.js';
 import { missing, runTool } from '../helpers/peers.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-/** A TCP server for negative cases; `handler` decides what it does with each socket. */
-async function rawServer(handler: (s: net.Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    handler(s);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
 
 describe('netecho (CLI conventions)', () => {
   it('--help prints usage on stdout and exits 0', async () => {
