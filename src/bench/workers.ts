@@ -34,10 +34,9 @@ export async function runInWorkers(
 ): Promise<MergedResult> {
   const shares = split(config.connections, config.workers);
   let first = 0;
-  const workers = shares.map((connections, i) => {
+  const workers = shares.map((connections) => {
     const share: EngineShare = { connections, rate: (config.rate * connections) / config.connections, firstIndex: first };
     first += connections;
-    void i;
     return new Worker(new URL('./worker.js', import.meta.url), { workerData: { config: { ...config, workers: 1 }, share } });
   });
   const counters = newCounters();

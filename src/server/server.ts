@@ -3,7 +3,6 @@
  */
 import { ConnectionLimiter, type RefusalReason as LimitReason } from '../limits/connection-limiter.js';
 import { IdleSweeper } from '../limits/idle-sweeper.js';
-import { ServerClosedError } from '../errors.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { parseDuration, type Duration } from '../units.js';
 import { transportFor } from '../transports/index.js';
@@ -217,14 +216,11 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
  */
 export async function serve(options: ServeOptions = {}): Promise<EchoServer> {
   const { endpoints, limits } = resolveServeOptions(options);
-  const transports = endpoints.map((e) => transportFor(e.scheme));
+  // Every scheme is checked before anything listens.
+  const plan = endpoints.map((endpoint) => ({ endpoint, transport: transportFor(endpoint.scheme) }));
   const server = new EchoServer(limits);
   try {
-    for (const [i, endpoint] of endpoints.entries()) {
-      const transport = transports[i];
-      if (transport === undefined) throw new ServerClosedError('no transport');
-      server.addListener_(await transport(endpoint, server.context));
-    }
+    for (const { endpoint, transport } of plan) server.addListener_(await transport(endpoint, server.context));
   } catch (err) {
     await server.destroy();
     throw err;
