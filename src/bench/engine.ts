@@ -130,6 +130,7 @@ class Connection {
     const payload = this.payload;
     const size = payload.length;
     const recording = e.recording;
+    e.received += len;
     if (recording) e.counters.bytesReceived += len;
     let rx = this.rx;
     let i = 0;
@@ -141,6 +142,7 @@ class Connection {
         i += n;
         if (rx === size) {
           rx = 0;
+          e.completed++;
           if (recording) e.counters.roundTrips++;
         }
       }
@@ -166,6 +168,7 @@ class Connection {
       }
     }
     this.rx = rx;
+    e.completed += completed;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.head = 0;
@@ -208,6 +211,9 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
   readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
   recording = false;
   running = false;
+  /** Completions and echo bytes since load began, warm-up included: for the live rate in ticks only. */
+  completed = 0;
+  received = 0;
   windowStart = Infinity;
   #windowEnd = 0;
   #timers: NodeJS.Timeout[] = [];
@@ -284,9 +290,8 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
 
     // Ticks and message timeouts.
     let lastTick = t0;
-    let lastTrips = 0;
-    let lastBytes = 0;
-    let trips = 0; // all completions, warm-up included, for the live rate
+    let lastCompleted = 0;
+    let lastReceived = 0;
     const tick = (): void => {
       const now = performance.now();
       const timeoutMs = this.config.timeoutMs;
@@ -294,21 +299,19 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
         if (c.alive && c.head < c.times.length && now - (c.times[c.head] as number) > timeoutMs) c.fail('timeouts');
       }
       if (now - lastTick >= TICK_MS) {
-        const done = this.counters.roundTrips;
-        trips = done;
         const dt = (now - lastTick) / 1000;
         this.emit('tick', {
           elapsedMs: now - t0,
           phase: this.recording ? 'measure' : 'warmup',
-          ratePerSec: Math.max(0, (trips - lastTrips) / dt),
-          bytesPerSec: Math.max(0, (this.counters.bytesReceived - lastBytes) / dt),
+          ratePerSec: (this.completed - lastCompleted) / dt,
+          bytesPerSec: (this.received - lastReceived) / dt,
           roundTrips: this.counters.roundTrips,
           errors: errorTotal(this.counters),
           connections: this.#connections.filter((c) => c.alive).length,
         });
         lastTick = now;
-        lastTrips = trips;
-        lastBytes = this.counters.bytesReceived;
+        lastCompleted = this.completed;
+        lastReceived = this.received;
       }
     };
     this.#timers.push(setInterval(tick, CHECK_MS));

@@ -41,6 +41,14 @@ describe('bench()', () => {
     assert.equal(w.latencyUs?.count, w.roundTrips);
   });
 
+  it('reports the live rate during the warm-up too (onTick)', async () => {
+    const ticks: Array<{ phase: string; ratePerSec: number; bytesPerSec: number }> = [];
+    await bench(t.url, { connections: 2, size: 64, warmup: '1200ms', duration: '200ms' }, { onTick: (i) => ticks.push(i) });
+    const warm = ticks.filter((i) => i.phase === 'warmup');
+    assert.ok(warm.length >= 1, 'a tick during the warm-up');
+    assert.ok(warm.every((i) => i.ratePerSec > 0 && i.bytesPerSec > 0), JSON.stringify(warm));
+  });
+
   it('fixed rate: sends at the rate asked', async () => {
     const r = await bench(t.url, { duration: '1s', warmup: 0, connections: 5, rate: 500, size: 64 });
     assert.equal(r.mode, 'rate');
