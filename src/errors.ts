@@ -18,7 +18,9 @@ export type NetechoErrorCode =
   | 'ERR_NETECHO_CONNECTION_CLOSED'
   | 'ERR_NETECHO_ECHO_MISMATCH'
   | 'ERR_NETECHO_SERVER_CLOSED'
-  | 'ERR_NETECHO_ABORTED';
+  | 'ERR_NETECHO_ABORTED'
+  | 'ERR_NETECHO_TLS'
+  | 'ERR_NETECHO_PROTOCOL';
 
 export class NetechoError extends Error {
   readonly code: NetechoErrorCode;
@@ -127,6 +129,20 @@ export class AbortedError extends NetechoError {
   }
 }
 
+/** The TLS handshake failed: the peer's certificate did not verify, or the peer refused ours (or its absence). */
+export class TlsError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_TLS', message, { cause });
+  }
+}
+
+/** The peer spoke the protocol in a way netecho cannot use: a refused WebSocket upgrade, an unexpected close code. */
+export class ProtocolError extends NetechoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_NETECHO_PROTOCOL', message, { cause });
+  }
+}
+
 /** Every code, for docs and exhaustive checks. */
 export const ERROR_CODES: readonly NetechoErrorCode[] = [
   'ERR_NETECHO_INVALID_ARGUMENT',
@@ -144,6 +160,8 @@ export const ERROR_CODES: readonly NetechoErrorCode[] = [
   'ERR_NETECHO_ECHO_MISMATCH',
   'ERR_NETECHO_SERVER_CLOSED',
   'ERR_NETECHO_ABORTED',
+  'ERR_NETECHO_TLS',
+  'ERR_NETECHO_PROTOCOL',
 ];
 
 /**
@@ -170,6 +188,7 @@ export function fromConnectError(err: unknown, target: string): NetechoError {
     case 'EPIPE':
       return new ConnectionResetError(`connection to ${target} was reset`, err);
     default:
+      if (isTlsFailure(err)) return new TlsError(`TLS with ${target} failed: ${tlsReason(err)}`, err);
       return new ConnectionResetError(`connection to ${target} failed: ${describe(err)}`, err);
   }
 }
@@ -194,6 +213,40 @@ export function fromListenError(err: unknown, target: string): NetechoError {
     default:
       return new AddressUnavailableError(`cannot listen on ${target}: ${describe(err)}`, err);
   }
+}
+
+/** OpenSSL and certificate-verification codes, as Node reports them. */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_HANDSHAKE_TIMEOUT',
+  'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+]);
+
+function isTlsFailure(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return false;
+  return TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
+}
+
+function tlsReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  const code = e.code ?? '';
+  if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') {
+    return 'the certificate is self-signed (pass --ca with it, or --insecure)';
+  }
+  if (code.startsWith('UNABLE_TO_')) return 'the certificate is not signed by a trusted CA (pass --ca FILE, or --insecure)';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `${e.reason ?? 'the certificate does not name this host'} (use --servername)`;
+  if (code.startsWith('ERR_SSL_')) return (e.reason ?? code).toLowerCase().replace(/^ssl[a-z0-9/ ]*routines:/, '');
+  return e.message;
 }
 
 function describe(err: unknown): string {

@@ -2,39 +2,48 @@
  * Open a client connection to an endpoint, with a connect timeout and errors that say what happened.
  */
 import net from 'node:net';
-import { formatEndpoint, parseEndpoint, type Endpoint } from '../endpoint.js';
+import tls from 'node:tls';
+import { formatEndpoint, parseEndpoint, type Endpoint, type Scheme } from '../endpoint.js';
 import { AbortedError, TimeoutError, UnsupportedSchemeError, fromConnectError } from '../errors.js';
+import { clientTlsOptions, type ClientTlsOptions } from './tls-options.js';
 
 export interface ConnectOptions {
-  /** Milliseconds to wait for the connection. */
+  /** Milliseconds to wait for the connection (and the TLS handshake). */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** For tls://: trust, client certificate and server name. */
+  tls?: ClientTlsOptions | undefined;
 }
 
-/** Parse a URL for connecting (port 0 refused) and check netecho's client speaks its scheme. */
-export function clientEndpoint(url: string | Endpoint): Endpoint {
+/** Parse a URL for connecting (port 0 refused) and check the operation speaks its scheme. */
+export function clientEndpoint(url: string | Endpoint, schemes: readonly Scheme[] = ['tcp', 'tls'], operation = 'sending'): Endpoint {
   const endpoint = typeof url === 'string' ? parseEndpoint(url, { allowPortZero: false }) : url;
-  if (endpoint.scheme !== 'tcp') {
-    throw new UnsupportedSchemeError(`sending over ${endpoint.scheme}:// is not supported yet (supported: tcp)`);
+  if (!schemes.includes(endpoint.scheme)) {
+    throw new UnsupportedSchemeError(`${operation} over ${endpoint.scheme}:// is not supported (supported: ${schemes.join(', ')})`);
   }
   return endpoint;
 }
 
 /**
- * Connect over TCP. Resolves with the socket once connected (noDelay on: echo traffic is request/response).
+ * Connect over TCP, or TLS for tls:// (resolves after the handshake). noDelay on: echo traffic is
+ * request/response.
  * @throws ERR_NETECHO_CONNECT_REFUSED, ERR_NETECHO_HOST_NOT_FOUND, ERR_NETECHO_HOST_UNREACHABLE,
- *   ERR_NETECHO_TIMEOUT, ERR_NETECHO_ABORTED
+ *   ERR_NETECHO_TIMEOUT, ERR_NETECHO_ABORTED, ERR_NETECHO_TLS (certificate not trusted, mutual TLS refused)
  */
-export function connectTcp(endpoint: Endpoint, options: ConnectOptions): Promise<net.Socket> {
+export function connectStream(endpoint: Endpoint, options: ConnectOptions): Promise<net.Socket> {
   const target = formatEndpoint(endpoint);
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new AbortedError());
-    const socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, allowHalfOpen: true });
+    const secure = endpoint.scheme === 'tls';
+    const socket = secure
+      ? tls.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, ...clientTlsOptions(endpoint.host, options.tls) } as tls.ConnectionOptions).setNoDelay(true)
+      : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, allowHalfOpen: true });
+    const connectEvent = secure ? 'secureConnect' : 'connect';
     let timer: NodeJS.Timeout | null = null;
     const cleanup = (): void => {
       if (timer !== null) clearTimeout(timer);
       socket.removeListener('error', onError);
-      socket.removeListener('connect', onConnect);
+      socket.removeListener(connectEvent, onConnect);
       options.signal?.removeEventListener('abort', onAbort);
     };
     const onError = (err: Error): void => {
@@ -52,7 +61,7 @@ export function connectTcp(endpoint: Endpoint, options: ConnectOptions): Promise
       reject(new AbortedError());
     };
     socket.once('error', onError);
-    socket.once('connect', onConnect);
+    socket.once(connectEvent, onConnect);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.timeoutMs > 0) {
       timer = setTimeout(() => {

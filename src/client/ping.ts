@@ -6,7 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { ConnectionClosedError, InvalidArgumentError, fromConnectError, type NetechoError } from '../errors.js';
 import type { Duration } from '../units.js';
-import { clientEndpoint, connectTcp } from './connect.js';
+import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
+import { clientEndpoint } from './connect.js';
+import type { ClientTlsOptions } from './tls-options.js';
 import { closeGracefully } from './send.js';
 import { DEFAULT_MESSAGE, resolveCount, resolveInterval, resolveTimeout, toBuffer } from './options.js';
 
@@ -23,6 +25,8 @@ export interface PingOptions {
   verify?: boolean;
   /** Stop sending; the summary covers what was sent so far. */
   signal?: AbortSignal;
+  /** For tls:// and wss://: trust, client certificate, server name. */
+  tls?: ClientTlsOptions;
   /** Called for each reply, and for each loss (rttMs null). */
   onReply?: (reply: PingReply) => void;
 }
@@ -72,17 +76,20 @@ interface Pending {
  *   connecting are reported in `summary.error` instead, so the counts are never lost.
  */
 export async function ping(url: string | Endpoint, options: PingOptions = {}): Promise<PingSummary> {
-  const endpoint = clientEndpoint(url);
+  const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
   const count = resolveCount(options.count);
   const intervalMs = resolveInterval(options.interval);
   const timeoutMs = resolveTimeout(options.timeout);
-  const payload = toBuffer(options.message ?? DEFAULT_MESSAGE);
+  const message = options.message ?? DEFAULT_MESSAGE;
+  const payload = toBuffer(message);
   if (payload.length === 0) throw new InvalidArgumentError('invalid message: ping needs at least one byte');
   const target = formatEndpoint(endpoint);
   const L = payload.length;
 
   const t0 = performance.now();
-  const socket = await connectTcp(endpoint, { timeoutMs, signal: options.signal });
+  // Over WebSocket a string goes as a text message; bytes as binary.
+  const text = typeof message === 'string' && isWebSocket(endpoint.scheme) ? message : null;
+  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });
   const connectMs = performance.now() - t0;
   const start = performance.now();
 
@@ -143,7 +150,7 @@ export async function ping(url: string | Endpoint, options: PingOptions = {}): P
         }, timeoutMs);
       }
       pending.push(p);
-      socket.write(payload);
+      socket.write(text ?? payload);
       if (sent < count) sendTimer = setTimeout(sendOne, Math.max(0, start + sent * intervalMs - performance.now()));
     };
 

@@ -3,10 +3,13 @@
  * 100 bytes, within a timeout.
  */
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { ConnectionClosedError, EchoMismatchError, TimeoutError, fromConnectError } from '../errors.js';
 import type { Duration } from '../units.js';
-import { clientEndpoint, connectTcp } from './connect.js';
+import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
+import { clientEndpoint } from './connect.js';
+import type { ClientTlsOptions } from './tls-options.js';
 import { resolveTimeout, toBuffer } from './options.js';
 
 export interface SendOptions {
@@ -15,6 +18,8 @@ export interface SendOptions {
   /** Throw ERR_NETECHO_ECHO_MISMATCH when the echo differs from the message. Default false. */
   verify?: boolean;
   signal?: AbortSignal;
+  /** For tls:// and wss://: trust, client certificate, server name. */
+  tls?: ClientTlsOptions;
 }
 
 export interface SendResult {
@@ -38,13 +43,13 @@ export interface SendResult {
  *   ERR_NETECHO_ECHO_MISMATCH (with `verify`)
  */
 export async function send(url: string | Endpoint, message: string | Uint8Array, options: SendOptions = {}): Promise<SendResult> {
-  const endpoint = clientEndpoint(url);
+  const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
   const timeoutMs = resolveTimeout(options.timeout);
   const payload = toBuffer(message);
   const target = formatEndpoint(endpoint);
 
   const t0 = performance.now();
-  const socket = await connectTcp(endpoint, { timeoutMs, signal: options.signal });
+  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });
   const connectMs = performance.now() - t0;
 
   const echo = Buffer.allocUnsafe(payload.length);
@@ -92,7 +97,8 @@ export async function send(url: string | Endpoint, message: string | Uint8Array,
       sentAt = performance.now();
       // An empty message is echoed by the server's own half-close.
       if (payload.length === 0) socket.end();
-      else socket.write(payload);
+      // Over WebSocket a string goes as a text message; bytes as binary.
+      else socket.write(typeof message === 'string' && isWebSocket(endpoint.scheme) ? message : payload);
     });
   } finally {
     await closeGracefully(socket, timeoutMs);
@@ -105,7 +111,7 @@ export async function send(url: string | Endpoint, message: string | Uint8Array,
 }
 
 /** Half-close and wait for the server to close too, so no RST cuts anything short; destroy if it takes too long. */
-export function closeGracefully(socket: import('node:net').Socket, timeoutMs: number): Promise<void> {
+export function closeGracefully(socket: Duplex, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (socket.destroyed) return resolve();
     const timer = setTimeout(() => socket.destroy(), timeoutMs > 0 ? timeoutMs : 1000);

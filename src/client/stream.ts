@@ -6,7 +6,9 @@ import type { Readable, Writable } from 'node:stream';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { AbortedError, ConnectionClosedError, EchoMismatchError, TimeoutError, fromConnectError } from '../errors.js';
 import type { Duration } from '../units.js';
-import { clientEndpoint, connectTcp } from './connect.js';
+import { openChannel, CHANNEL_SCHEMES } from './channel.js';
+import { clientEndpoint } from './connect.js';
+import type { ClientTlsOptions } from './tls-options.js';
 import { resolveTimeout } from './options.js';
 import { EchoVerifier } from './verifier.js';
 
@@ -16,6 +18,8 @@ export interface StreamOptions {
   /** Check every echoed byte against what was sent; throws ERR_NETECHO_ECHO_MISMATCH. Default false. */
   verify?: boolean;
   signal?: AbortSignal;
+  /** For tls:// and wss://: trust, client certificate, server name. */
+  tls?: ClientTlsOptions;
 }
 
 export interface StreamResult {
@@ -34,10 +38,10 @@ export async function sendStream(
   output: Writable,
   options: StreamOptions = {},
 ): Promise<StreamResult> {
-  const endpoint = clientEndpoint(url);
+  const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
   const timeoutMs = resolveTimeout(options.timeout);
   const target = formatEndpoint(endpoint);
-  const socket = await connectTcp(endpoint, { timeoutMs, signal: options.signal });
+  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });
   const verifier = options.verify ? new EchoVerifier() : null;
   let bytesSent = 0;
   let bytesReceived = 0;
@@ -57,14 +61,18 @@ export async function sendStream(
         verifier?.sent(chunk);
       });
       input.on('error', (err) => fail(err));
+      // Once the input is done, silence from the server for timeoutMs is a timeout.
+      let silence: NodeJS.Timeout | null = null;
+      const onSilence = (): void =>
+        fail(new TimeoutError(`timed out after ${timeoutMs} ms waiting for the rest of the echo from ${target} (${bytesReceived} of ${bytesSent} bytes)`));
       input.once('end', () => {
-        // The input is done: from here on, silence from the server is a timeout.
-        if (timeoutMs > 0) socket.setTimeout(timeoutMs);
+        if (timeoutMs > 0) silence = setTimeout(onSilence, timeoutMs);
       });
-      socket.on('timeout', () =>
-        fail(new TimeoutError(`timed out after ${timeoutMs} ms waiting for the rest of the echo from ${target} (${bytesReceived} of ${bytesSent} bytes)`)),
-      );
+      socket.once('close', () => {
+        if (silence !== null) clearTimeout(silence);
+      });
       socket.on('data', (chunk: Buffer) => {
+        silence?.refresh();
         bytesReceived += chunk.length;
         if (verifier !== null && !verifier.received(chunk)) {
           fail(new EchoMismatchError(`echo from ${target} differs from what was sent at byte ${verifier.mismatchAt}`));

@@ -6,8 +6,17 @@ import { IdleSweeper } from '../limits/idle-sweeper.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { parseDuration, type Duration } from '../units.js';
 import { transportFor } from '../transports/index.js';
-import type { CloseInfo, CloseReason, ConnectionHandle, Listener, PeerInfo, TransportContext } from '../transports/transport.js';
-import { resolveServeOptions, type ServeOptions, type ServerLimits } from './options.js';
+import { loadTlsMaterial, type TlsMaterial } from '../transports/tls-material.js';
+import type {
+  CloseInfo,
+  CloseReason,
+  ConnectionHandle,
+  DatagramOutcome,
+  Listener,
+  PeerInfo,
+  TransportContext,
+} from '../transports/transport.js';
+import { SECURE_SCHEMES, resolveServeOptions, type ServeOptions, type ServerLimits, type TransportSettings } from './options.js';
 
 export type RefusalReason = LimitReason | 'server-draining';
 
@@ -33,6 +42,17 @@ export interface ServerEvents {
   closed: [];
   /** A problem that does not stop the server, such as running out of file descriptors on accept. */
   warning: [err: Error];
+  /** A datagram was not answered (UDP), with the reason. */
+  dropped: [info: DroppedInfo];
+}
+
+export type DropReason = Exclude<DatagramOutcome, 'echoed'>;
+
+export interface DroppedInfo {
+  readonly transport: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly reason: DropReason;
 }
 
 export interface ServerStats {
@@ -42,6 +62,8 @@ export interface ServerStats {
   refused: Record<RefusalReason, number>;
   /** Connections closed, by reason. */
   closed: Record<CloseReason, number>;
+  /** Datagrams (UDP): received, answered, and dropped by reason. */
+  datagrams: { received: number; echoed: number; bytes: number; dropped: Record<DropReason, number> };
 }
 
 export interface CloseOptions {
@@ -69,7 +91,18 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
       'send-stall': 0,
       'drain-deadline': 0,
       'server-destroyed': 0,
+      'handshake-failed': 0,
+      'handshake-timeout': 0,
+      'message-too-big': 0,
+      'protocol-error': 0,
+      'heartbeat-timeout': 0,
       error: 0,
+    },
+    datagrams: {
+      received: 0,
+      echoed: 0,
+      bytes: 0,
+      dropped: { 'low-port': 0, 'rate-limited': 0, broadcast: 0, draining: 0, 'send-failed': 0 },
     },
   };
   #listeners: Listener[] = [];
@@ -81,13 +114,21 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
   #lingerTimer: NodeJS.Timeout | null = null;
   readonly context: TransportContext;
 
-  constructor(limits: ServerLimits) {
+  /** The certificate served on tls://, wss:// and https:// (null when none of them is served). */
+  readonly certificate: { readonly pem: string; readonly fingerprint256: string; readonly selfSigned: boolean } | null;
+
+  constructor(limits: ServerLimits, settings: TransportSettings, tls: TlsMaterial | null) {
     super();
     this.limits = limits;
+    this.certificate = tls === null ? null : { pem: tls.certPem, fingerprint256: tls.fingerprint256, selfSigned: tls.selfSigned };
     this.#limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerIp);
     this.#idle = new IdleSweeper(limits.idleTimeoutMs, (handle) => handle.destroy('idle-timeout'));
     this.context = {
       limits,
+      settings,
+      tls,
+      draining: () => this.#state !== 'listening',
+      datagram: (outcome, remoteAddress, remotePort, bytes) => this.#datagram(outcome, remoteAddress, remotePort, bytes),
       admit: (transport, remoteAddress, remotePort) => this.#admit(transport, remoteAddress, remotePort),
       opened: (handle, info) => this.#opened(handle, info),
       closed: (handle, info) => this.#closed(handle, info),
@@ -184,6 +225,18 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     return this.#nextId++;
   }
 
+  #datagram(outcome: DatagramOutcome, remoteAddress: string, remotePort: number, bytes: number): void {
+    const d = this.#stats.datagrams;
+    d.received++;
+    if (outcome === 'echoed') {
+      d.echoed++;
+      d.bytes += bytes;
+      return;
+    }
+    d.dropped[outcome]++;
+    if (this.listenerCount('dropped') > 0) this.emit('dropped', { transport: 'udp', remoteAddress, remotePort, reason: outcome });
+  }
+
   #opened(handle: ConnectionHandle, info: PeerInfo): void {
     this.#connections.set(handle, info.remoteAddress);
     this.#idle.add(handle);
@@ -215,10 +268,12 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
  *   ERR_NETECHO_ADDRESS_UNAVAILABLE when a listener cannot start (the others are closed again).
  */
 export async function serve(options: ServeOptions = {}): Promise<EchoServer> {
-  const { endpoints, limits } = resolveServeOptions(options);
+  const { endpoints, limits, settings } = resolveServeOptions(options);
   // Every scheme is checked before anything listens.
   const plan = endpoints.map((endpoint) => ({ endpoint, transport: transportFor(endpoint.scheme) }));
-  const server = new EchoServer(limits);
+  const needsTls = endpoints.some((e) => SECURE_SCHEMES.has(e.scheme));
+  const tls = needsTls ? await loadTlsMaterial(options.tls ?? {}, endpoints) : null;
+  const server = new EchoServer(limits, settings, tls);
   try {
     for (const { endpoint, transport } of plan) server.addListener_(await transport(endpoint, server.context));
   } catch (err) {

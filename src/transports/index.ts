@@ -2,10 +2,19 @@
 import type { Scheme } from '../endpoint.js';
 import { UnsupportedSchemeError } from '../errors.js';
 import { listenTcp } from './tcp.js';
+import { listenTls } from './tls.js';
+import { listenUdp } from './udp.js';
+import { listenWeb } from './web.js';
 import type { Transport } from './transport.js';
 
 const TRANSPORTS: Partial<Record<Scheme, Transport>> = {
   tcp: listenTcp,
+  tls: listenTls,
+  udp: listenUdp,
+  ws: listenWeb,
+  wss: listenWeb,
+  http: listenWeb,
+  https: listenWeb,
 };
 
 /** @throws UnsupportedSchemeError (ERR_NETECHO_UNSUPPORTED_SCHEME) for a scheme netecho cannot serve yet. */

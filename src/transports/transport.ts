@@ -3,7 +3,8 @@
  * connections to the server, which owns limits, counting and the drain.
  */
 import type { Endpoint } from '../endpoint.js';
-import type { ServerLimits } from '../server/options.js';
+import type { ServerLimits, TransportSettings } from '../server/options.js';
+import type { TlsMaterial } from './tls-material.js';
 
 /** Why a connection ended. Stable strings: they appear in logs and events. */
 export type CloseReason =
@@ -13,7 +14,21 @@ export type CloseReason =
   | 'send-stall'
   | 'drain-deadline'
   | 'server-destroyed'
+  | 'handshake-failed'
+  | 'handshake-timeout'
+  | 'message-too-big'
+  | 'protocol-error'
+  | 'heartbeat-timeout'
   | 'error';
+
+/** What became of one datagram (UDP). Stable strings. */
+export type DatagramOutcome =
+  | 'echoed'
+  | 'low-port'
+  | 'rate-limited'
+  | 'broadcast'
+  | 'draining'
+  | 'send-failed';
 
 export interface PeerInfo {
   /** Server-assigned id, unique within one server. */
@@ -43,6 +58,13 @@ export interface ConnectionHandle {
 /** What a transport gets from the server. */
 export interface TransportContext {
   readonly limits: ServerLimits;
+  readonly settings: TransportSettings;
+  /** Certificates, when a secure scheme is served. */
+  readonly tls: TlsMaterial | null;
+  /** True once the server is draining: datagram transports stop answering. */
+  readonly draining: () => boolean;
+  /** Count one datagram and what became of it (the server reports drops). */
+  datagram(outcome: DatagramOutcome, remoteAddress: string, remotePort: number, bytes: number): void;
   /** Ask to admit a peer. Returns an id, or null when a limit refuses it (already counted and reported). */
   admit(transport: string, remoteAddress: string, remotePort: number): number | null;
   /** A connection admitted by admit() is open. */

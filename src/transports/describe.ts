@@ -1,0 +1,64 @@
+/**
+ * One shape for "what do you see of me": the first line of a stream connection with --describe, and the
+ * client/server/tls part of the HTTP reflection use the same field names.
+ */
+import { hostname } from 'node:os';
+import type net from 'node:net';
+import type tls from 'node:tls';
+
+export interface Address {
+  address: string;
+  port: number;
+}
+
+export interface TlsDescription {
+  /** "TLSv1.3", "TLSv1.2". */
+  protocol: string | null;
+  /** OpenSSL cipher name. */
+  cipher: string | null;
+  /** The ALPN protocol agreed, or null. */
+  alpn: string | null;
+  /** The server name the client asked for (SNI), or null. */
+  sni: string | null;
+  /** The client's certificate (mutual TLS), or null when it sent none. */
+  clientCertificate: { subject: string; issuer: string; fingerprint256: string } | null;
+}
+
+export interface ConnectionDescription {
+  transport: string;
+  client: Address;
+  server: Address & { hostname: string };
+  tls: TlsDescription | null;
+}
+
+export function describeConnection(transport: string, socket: net.Socket, tlsSocket?: tls.TLSSocket): ConnectionDescription {
+  return {
+    transport,
+    client: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+    server: { address: socket.localAddress ?? '', port: socket.localPort ?? 0, hostname: hostname() },
+    tls: tlsSocket === undefined ? null : describeTls(tlsSocket),
+  };
+}
+
+export function describeTls(socket: tls.TLSSocket): TlsDescription {
+  const peer = socket.getPeerCertificate();
+  const hasCert = peer !== null && typeof peer === 'object' && Object.keys(peer).length > 0;
+  const servername = (socket as tls.TLSSocket & { servername?: string | false }).servername;
+  return {
+    protocol: socket.getProtocol(),
+    cipher: socket.getCipher()?.name ?? null,
+    alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
+    sni: typeof servername === 'string' ? servername : null,
+    clientCertificate: hasCert
+      ? { subject: distinguishedName(peer.subject), issuer: distinguishedName(peer.issuer), fingerprint256: peer.fingerprint256 }
+      : null,
+  };
+}
+
+/** {CN: 'a', O: 'b'} -> "CN=a, O=b" (values may be arrays when a field repeats). */
+function distinguishedName(name: tls.PeerCertificate['subject'] | undefined): string {
+  if (name === undefined || name === null) return '';
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+    .join(', ');
+}

@@ -1,0 +1,195 @@
+/**
+ * The HTTP reflection: any method and path gets a JSON document describing the request. Replies are always
+ * application/json with nosniff, and `<`, `>` and `&` are written as \u escapes, so no reflected text can run
+ * as HTML in a browser. Secrets in headers are redacted unless asked for.
+ *
+ * Per-request controls in the query string: ?status=503 (reply status), ?delay=200ms (capped by
+ * http.maxDelay), ?body=TEXT (reply with TEXT instead of the reflection: as is when it is JSON, else as a JSON
+ * string).
+ */
+import type http from 'node:http';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { parseDuration } from '../units.js';
+import { describeConnection, type ConnectionDescription } from './describe.js';
+import type { HttpSettings } from '../server/options.js';
+
+export interface Reflection extends ConnectionDescription {
+  method: string;
+  /** The request target as sent (path and query). */
+  url: string;
+  /** The path, as sent (percent-encoding kept). */
+  path: string;
+  /** Query parameters, decoded; a repeated name gives an array. */
+  query: Record<string, string | string[]>;
+  httpVersion: string;
+  /** Header names in lower case; repeated headers joined as Node joins them. */
+  headers: Record<string, string | string[]>;
+  /** The body as text when it is UTF-8, else base64; null when there was none. */
+  body: string | null;
+  bodyEncoding: 'utf8' | 'base64' | null;
+  bodyBytes: number;
+  timing: { receivedAt: string; bodyMs: number; delayMs: number };
+}
+
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
+export const REDACTED = '[redacted]';
+
+const MIN_STATUS = 200;
+const MAX_STATUS = 599;
+
+/** Serialize for an HTML-proof reply: same JSON value, with <, > and & escaped. */
+export function safeJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+  const body = safeJson(value);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...extra,
+  });
+  res.end(res.req.method === 'HEAD' || status === 204 || status === 304 ? undefined : body);
+}
+
+interface Controls {
+  status: number;
+  delayMs: number;
+  body: string | null;
+}
+
+function controls(query: URLSearchParams, settings: HttpSettings): Controls | string {
+  let status = 200;
+  const s = query.get('status');
+  if (s !== null) {
+    status = /^\d{3}$/.test(s) ? Number(s) : NaN;
+    if (!(status >= MIN_STATUS && status <= MAX_STATUS)) return `invalid status: "${s}" (from ${MIN_STATUS} to ${MAX_STATUS})`;
+  }
+  let delayMs = 0;
+  const d = query.get('delay');
+  if (d !== null) {
+    try {
+      delayMs = Math.min(parseDuration(d, 'delay'), settings.maxDelayMs);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  return { status, delayMs, body: query.get('body') };
+}
+
+function queryObject(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of query) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function headerObject(req: http.IncomingMessage, reveal: boolean): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    out[k] = !reveal && SECRET_HEADERS.has(k) ? REDACTED : v;
+  }
+  return out;
+}
+
+function decodeBody(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
+  try {
+    return { body: new TextDecoder('utf-8', { fatal: true }).decode(body), bodyEncoding: 'utf8' };
+  } catch {
+    return { body: body.toString('base64'), bodyEncoding: 'base64' };
+  }
+}
+
+/**
+ * Handle one request: read the body (up to http.maxBody, else 413 and close), apply the controls, reply.
+ * `transport` is the listener's scheme; `done` is called once the reply is written or abandoned.
+ */
+export function reflect(req: http.IncomingMessage, res: http.ServerResponse, transport: string, settings: HttpSettings, done: () => void): void {
+  const receivedAt = new Date();
+  const t0 = performance.now();
+  res.once('close', done);
+  let parsed: URL;
+  try {
+    parsed = new URL(req.url ?? '/', 'http://netecho.invalid');
+  } catch {
+    sendJson(res, 400, { error: 'invalid request target' });
+    return;
+  }
+  const ctl = controls(parsed.searchParams, settings);
+  if (typeof ctl === 'string') {
+    req.resume();
+    sendJson(res, 400, { error: ctl });
+    return;
+  }
+  const rawHeaders = req.rawHeaders.length / 2;
+  if (rawHeaders > settings.maxHeaders) {
+    req.resume();
+    sendJson(res, 431, { error: `too many headers: ${rawHeaders} (at most ${settings.maxHeaders})` }, { Connection: 'close' });
+    return;
+  }
+  const max = settings.maxBodyBytes;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) {
+    sendJson(res, 413, { error: `body too large: ${declared} bytes (at most ${max})` }, { Connection: 'close' });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  req.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > max) {
+      refused = true;
+      sendJson(res, 413, { error: `body too large: more than ${max} bytes` }, { Connection: 'close' });
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (refused) return;
+    const bodyMs = performance.now() - t0;
+    const bytes = Buffer.concat(chunks);
+    const wire = ((req.socket as net.Socket & { _parent?: net.Socket })._parent ?? req.socket) as net.Socket;
+    const tlsSocket = wire === req.socket ? undefined : (req.socket as tls.TLSSocket);
+    const description = describeConnection(transport, wire, tlsSocket);
+    const reflection: Reflection = {
+      transport,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      path: (req.url ?? '').replace(/[?#].*$/s, ''),
+      query: queryObject(parsed.searchParams),
+      httpVersion: req.httpVersion,
+      headers: headerObject(req, settings.revealSecrets),
+      ...(bytes.length > 0 ? decodeBody(bytes) : { body: null, bodyEncoding: null }),
+      bodyBytes: bytes.length,
+      client: description.client,
+      server: description.server,
+      tls: description.tls,
+      timing: { receivedAt: receivedAt.toISOString(), bodyMs: Math.round(bodyMs * 1000) / 1000, delayMs: ctl.delayMs },
+    };
+    const reply = (): void => {
+      if (res.destroyed) return;
+      sendJson(res, ctl.status, ctl.body === null ? reflection : parseOrText(ctl.body));
+    };
+    if (ctl.delayMs > 0) {
+      const timer = setTimeout(reply, ctl.delayMs);
+      res.once('close', () => clearTimeout(timer));
+    } else reply();
+  });
+}
+
+/** ?body= as a JSON value: parsed when it is JSON, else the text as a JSON string. Re-serialized HTML-proof. */
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Certificates for tls://, wss:// and https://: loaded from PEM, or made at start with --self-signed.
+ * Minimum TLS 1.2 whatever Node's default; with a client CA, mutual TLS (unverified clients refused).
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import type { Endpoint } from '../endpoint.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { TlsServeOptions } from '../server/options.js';
+
+export interface TlsMaterial {
+  readonly secureContext: tls.SecureContext;
+  /** Mutual TLS: ask for a client certificate and refuse clients without a valid one. */
+  readonly requireClientCert: boolean;
+  /** The server certificate in PEM, and its SHA-256 fingerprint (AA:BB:...). */
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** The client CA for mutual TLS, or undefined. */
+  readonly clientCaPem: string | undefined;
+  readonly fingerprint256: string;
+  readonly selfSigned: boolean;
+}
+
+export const MIN_TLS_VERSION = 'TLSv1.2';
+
+/**
+ * @throws InvalidArgumentError (ERR_NETECHO_INVALID_ARGUMENT) when the PEM data does not load or the key does not
+ *   match the certificate.
+ */
+export async function loadTlsMaterial(options: TlsServeOptions, endpoints: readonly Endpoint[]): Promise<TlsMaterial> {
+  let cert: string;
+  let key: string;
+  if (options.selfSigned) {
+    ({ cert, key } = await makeSelfSigned(endpoints));
+  } else {
+    cert = String(options.cert ?? '');
+    key = String(options.key ?? '');
+  }
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw new InvalidArgumentError('invalid tls.cert: not a PEM certificate');
+  }
+  try {
+    if (!x509.checkPrivateKey(createPrivateKey(key))) throw new InvalidArgumentError('invalid tls.key: it does not match tls.cert');
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
+    throw new InvalidArgumentError('invalid tls.key: not a PEM private key (or it is encrypted)');
+  }
+  const ca = options.clientCa === undefined ? undefined : String(options.clientCa);
+  if (ca !== undefined) {
+    try {
+      new X509Certificate(ca);
+    } catch {
+      throw new InvalidArgumentError('invalid tls.clientCa: not a PEM certificate');
+    }
+  }
+  const secureContext = tls.createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION, ...(ca !== undefined && { ca }) });
+  return {
+    secureContext,
+    requireClientCert: ca !== undefined,
+    certPem: cert,
+    keyPem: key,
+    clientCaPem: ca,
+    fingerprint256: x509.fingerprint256,
+    selfSigned: Boolean(options.selfSigned),
+  };
+}
+
+/** The options every server-side TLSSocket is made with. */
+export function serverTlsOptions(material: TlsMaterial, alpn?: string[]): tls.TLSSocketOptions {
+  return {
+    isServer: true,
+    secureContext: material.secureContext,
+    requestCert: material.requireClientCert,
+    rejectUnauthorized: material.requireClientCert,
+    ...(alpn !== undefined && { ALPNProtocols: alpn }),
+  };
+}
+
+async function makeSelfSigned(endpoints: readonly Endpoint[]): Promise<{ cert: string; key: string }> {
+  const { generate } = await import('selfsigned');
+  const names = new Set(['localhost', '127.0.0.1', '::1']);
+  for (const e of endpoints) if (e.host !== '0.0.0.0' && e.host !== '::') names.add(e.host);
+  const altNames = [...names].map((n) => (isIP(n) === 0 ? { type: 2 as const, value: n } : { type: 7 as const, ip: n }));
+  const now = new Date();
+  const pems = await generate([{ name: 'commonName', value: 'netecho self-signed' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(now.getTime() - 60_000),
+    notAfterDate: new Date(now.getTime() + 30 * 24 * 3600_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}

@@ -1,0 +1,212 @@
+/**
+ * The web listeners: http:// and https:// (request reflection, and WebSocket echo on upgrade), ws:// and wss://
+ * (WebSocket echo; a plain request gets 426). Connections are admitted by the server's limits at TCP accept;
+ * each is one WebConnection, in HTTP mode until it upgrades.
+ *
+ * Limits from docs/security.md: header timeout 10 s and request timeout 30 s (408), at most 100 headers and
+ * 16 KiB of them (431), bodies above 1 MiB refused (413); TLS handshakes bounded by tls.handshakeTimeout.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { WebSocket } from 'ws';
+import { formatEndpoint, type Endpoint } from '../endpoint.js';
+import { fromListenError } from '../errors.js';
+import { reflect, sendJson } from './reflect.js';
+import { MIN_TLS_VERSION } from './tls-material.js';
+import type { CloseReason, ConnectionHandle, Listener, Transport, TransportContext } from './transport.js';
+import { WebSocketEcho, refuse, type UpgradeTarget } from './websocket.js';
+
+const kWeb = Symbol('netecho.web.connection');
+type WebSocketOf = net.Socket & { [kWeb]?: WebConnection; _parent?: net.Socket };
+
+class WebConnection implements ConnectionHandle, UpgradeTarget {
+  readonly wire: net.Socket;
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly openedAt = Date.now();
+  readonly transport: string;
+  ws: WebSocket | null = null;
+  reason: CloseReason | null = null;
+  finishing = false;
+  /** Requests being answered. */
+  active = 0;
+  /** The socket HTTP speaks on (the TLS socket for https). */
+  http: net.Socket | null = null;
+
+  constructor(wire: net.Socket, transport: string, id: number, remoteAddress: string, remotePort: number) {
+    this.wire = wire;
+    this.transport = transport;
+    this.id = id;
+    this.remoteAddress = remoteAddress;
+    this.remotePort = remotePort;
+  }
+
+  activity(): number {
+    return this.wire.bytesRead + this.wire.bytesWritten;
+  }
+
+  finish(): void {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.reason ??= 'drain-deadline';
+    if (this.ws !== null) this.ws.close(1001, 'server shutting down');
+    else if (this.active === 0) (this.http ?? this.wire).end();
+  }
+
+  destroy(reason: CloseReason): void {
+    this.reason ??= reason;
+    this.ws?.terminate();
+    this.wire.destroy();
+  }
+}
+
+function wireOf(socket: net.Socket): WebSocketOf {
+  return ((socket as WebSocketOf)._parent ?? socket) as WebSocketOf;
+}
+
+const STATUS_FOR_CLIENT_ERROR: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+};
+
+/** Listen for HTTP(S) reflection and WebSocket echo clients on `endpoint` (http, https, ws or wss). */
+export const listenWeb: Transport = (endpoint: Endpoint, context: TransportContext): Promise<Listener> => {
+  const scheme = endpoint.scheme;
+  const secure = scheme === 'https' || scheme === 'wss';
+  const reflects = scheme === 'http' || scheme === 'https';
+  const h = context.settings.http;
+  const material = context.tls;
+  const base: http.ServerOptions = {
+    headersTimeout: h.headersTimeoutMs,
+    requestTimeout: h.requestTimeoutMs,
+    maxHeaderSize: h.maxHeaderBytes,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(h.headersTimeoutMs / 4) || 1000)),
+    noDelay: true,
+  };
+  if (secure && material === null) throw new Error('listenWeb: no TLS material'); // serve() loads it for secure schemes
+  const server: http.Server =
+    secure && material !== null
+      ? https.createServer({
+          ...base,
+          cert: material.certPem,
+          key: material.keyPem,
+          minVersion: MIN_TLS_VERSION,
+          ALPNProtocols: ['http/1.1'],
+          handshakeTimeout: context.settings.tlsHandshakeTimeoutMs || 120_000,
+          ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
+        })
+      : http.createServer(base);
+  server.maxHeadersCount = h.maxHeaders + 1; // one more than allowed, so the handler can see the flood and say 431
+  const webSockets = new WebSocketEcho(context, scheme);
+  let closing = false;
+
+  server.on('connection', (raw: WebSocketOf) => {
+    const remoteAddress = raw.remoteAddress;
+    if (remoteAddress === undefined) {
+      raw.destroy();
+      return;
+    }
+    const remotePort = raw.remotePort ?? 0;
+    const id = context.admit(scheme, remoteAddress, remotePort);
+    if (id === null) {
+      raw.resetAndDestroy();
+      return;
+    }
+    const conn = new WebConnection(raw, scheme, id, remoteAddress, remotePort);
+    raw[kWeb] = conn;
+    raw.once('close', () => {
+      context.closed(conn, {
+        id,
+        transport: scheme,
+        remoteAddress,
+        remotePort,
+        reason: conn.reason ?? 'client-closed',
+        bytesIn: raw.bytesRead,
+        bytesOut: raw.bytesWritten,
+        durationMs: Date.now() - conn.openedAt,
+      });
+    });
+    context.opened(conn, conn);
+  });
+
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    const conn = wireOf(socket)[kWeb];
+    if (conn !== undefined) conn.reason ??= err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'handshake-timeout' : 'handshake-failed';
+  });
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    const status = STATUS_FOR_CLIENT_ERROR[err.code ?? ''] ?? 400;
+    const conn = wireOf(socket)[kWeb];
+    if (conn !== undefined) conn.reason ??= status === 408 ? 'idle-timeout' : 'protocol-error';
+    if (socket.writable && !(socket as net.Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      const body = JSON.stringify({ error: status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'bad request' });
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    socket.destroySoon?.();
+  });
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const conn = wireOf(req.socket)[kWeb];
+    if (conn === undefined) {
+      req.socket.destroy();
+      return;
+    }
+    conn.http = req.socket;
+    conn.active++;
+    if (closing || conn.finishing) res.setHeader('Connection', 'close');
+    const done = (): void => {
+      conn.active--;
+    };
+    if (!reflects) {
+      req.resume();
+      res.once('close', done);
+      sendJson(res, 426, { error: 'this endpoint speaks WebSocket: connect with a WebSocket client' }, { Upgrade: 'websocket', Connection: 'Upgrade' });
+      return;
+    }
+    reflect(req, res, scheme, h, done);
+  });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const conn = wireOf(socket)[kWeb];
+    if (conn === undefined) {
+      socket.destroy();
+      return;
+    }
+    if (closing || conn.finishing) {
+      refuse(socket, 503, 'server shutting down');
+      return;
+    }
+    webSockets.upgrade(conn, req, socket, head);
+  });
+
+  const target = formatEndpoint(endpoint);
+  return new Promise((resolve, reject) => {
+    const onStartError = (err: Error): void => {
+      webSockets.close();
+      reject(fromListenError(err, target));
+    };
+    server.once('error', onStartError);
+    server.listen({ host: endpoint.host, port: endpoint.port }, () => {
+      server.removeListener('error', onStartError);
+      server.on('error', (err) => context.warn(err));
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        url: formatEndpoint({ scheme, host: address.address, port: address.port, path: '' }),
+        close: async () => {
+          closing = true;
+          webSockets.close();
+          // Stops accepting, and closes keep-alive connections with no request in progress.
+          if (server.listening) server.close();
+          server.closeIdleConnections();
+        },
+      });
+    });
+  });
+};

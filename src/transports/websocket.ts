@@ -1,0 +1,174 @@
+/**
+ * WebSocket echo (with ws): each message comes back with its own type, text or binary. Used by the ws:// and
+ * wss:// listeners and for upgrades on http:// and https:// (web.ts owns the HTTP server and the connection).
+ *
+ * Limits: messages above websocket.maxMessage close with 1009 (ws's maxPayload, counted across fragments;
+ * empty fragments are not stored); invalid UTF-8 in text closes with 1007 (ws); permessage-deflate is off
+ * unless asked for; a ping every websocket.heartbeat drops clients that did not answer the last one;
+ * an Origin allow-list refuses other origins with 403. Backpressure as for streams: above maxQueued bytes
+ * waiting for a client, stop reading from it; no progress for sendStallTimeout closes it.
+ */
+import type http from 'node:http';
+import type net from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { describeConnection } from './describe.js';
+import type { CloseReason, TransportContext } from './transport.js';
+
+/** What websocket.ts needs from the connection that carries the upgrade (web.ts's WebConnection). */
+export interface UpgradeTarget {
+  ws: WebSocket | null;
+  reason: CloseReason | null;
+  finishing: boolean;
+}
+
+interface Echo {
+  readonly target: UpgradeTarget;
+  readonly context: TransportContext;
+  alive: boolean;
+  paused: boolean;
+  stallTimer: NodeJS.Timeout | null;
+}
+
+const kEcho = Symbol('netecho.websocket.echo');
+type EchoWebSocket = WebSocket & { [kEcho]: Echo };
+
+/** Close codes ws uses for what it refuses, and the reason netecho logs. */
+const REASON_FOR_CODE: Record<number, CloseReason> = {
+  1002: 'protocol-error',
+  1007: 'protocol-error',
+  1009: 'message-too-big',
+};
+
+export class WebSocketEcho {
+  readonly #context: TransportContext;
+  readonly #wss: WebSocketServer;
+  readonly #clients = new Set<EchoWebSocket>();
+  readonly #heartbeat: NodeJS.Timeout | null;
+  readonly #transport: string;
+
+  constructor(context: TransportContext, transport: string) {
+    this.#context = context;
+    this.#transport = transport;
+    const ws = context.settings.websocket;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: ws.maxMessageBytes,
+      perMessageDeflate: ws.deflate,
+    });
+    this.#heartbeat = ws.heartbeatMs > 0 ? setInterval(() => this.#beat(), ws.heartbeatMs) : null;
+    this.#heartbeat?.unref();
+  }
+
+  /** Handle an HTTP upgrade request on an admitted connection. */
+  upgrade(target: UpgradeTarget, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    const origins = this.#context.settings.websocket.origins;
+    if (origins !== null) {
+      const origin = req.headers.origin;
+      if (origin === undefined || !origins.includes(origin)) {
+        refuse(socket, 403, 'origin not allowed');
+        return;
+      }
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      refuse(socket, 400, 'only WebSocket upgrades are served');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(target, ws as EchoWebSocket, req));
+  }
+
+  /** Stop the heartbeat (the listener is closing; open clients are the server's to drain). */
+  close(): void {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+  }
+
+  #open(target: UpgradeTarget, ws: EchoWebSocket, req: http.IncomingMessage): void {
+    target.ws = ws;
+    ws[kEcho] = { target, context: this.#context, alive: true, paused: false, stallTimer: null };
+    this.#clients.add(ws);
+    ws.on('message', wsOnMessage);
+    ws.on('pong', wsOnPong);
+    ws.on('error', wsOnError);
+    ws.on('close', (code: number) => {
+      this.#clients.delete(ws);
+      const echo = ws[kEcho];
+      if (echo.stallTimer !== null) clearTimeout(echo.stallTimer);
+      const reason = REASON_FOR_CODE[code];
+      if (reason !== undefined) target.reason ??= reason;
+    });
+    if (this.#context.settings.describe) {
+      const socket = req.socket;
+      const wire = ((socket as net.Socket & { _parent?: net.Socket })._parent ?? socket) as net.Socket;
+      const tlsSocket = wire === socket ? undefined : (socket as import('node:tls').TLSSocket);
+      ws.send(JSON.stringify(describeConnection(this.#transport, wire, tlsSocket)));
+    }
+    if (target.finishing) ws.close(1001, 'server shutting down');
+  }
+
+  #beat(): void {
+    for (const ws of this.#clients) {
+      const echo = ws[kEcho];
+      if (!echo.alive) {
+        echo.target.reason ??= 'heartbeat-timeout';
+        ws.terminate();
+        continue;
+      }
+      echo.alive = false;
+      ws.ping();
+    }
+  }
+}
+
+function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const echo = (this as EchoWebSocket)[kEcho];
+  if (echo.target.finishing) return;
+  this.send(data, { binary: isBinary }, onSent.bind(this as EchoWebSocket));
+  const max = echo.context.limits.maxQueuedBytes;
+  if (!echo.paused && this.bufferedAmount >= max) {
+    echo.paused = true;
+    this.pause();
+    const stallMs = echo.context.limits.sendStallTimeoutMs;
+    if (stallMs > 0) echo.stallTimer = setTimeout(checkStall, stallMs, this as EchoWebSocket, this.bufferedAmount);
+  }
+}
+
+function onSent(this: EchoWebSocket): void {
+  const echo = this[kEcho];
+  if (echo.paused && this.bufferedAmount < echo.context.limits.maxQueuedBytes) {
+    echo.paused = false;
+    if (echo.stallTimer !== null) clearTimeout(echo.stallTimer);
+    echo.stallTimer = null;
+    this.resume();
+  }
+}
+
+function checkStall(ws: EchoWebSocket, mark: number): void {
+  const echo = ws[kEcho];
+  echo.stallTimer = null;
+  if (!echo.paused) return;
+  const queued = ws.bufferedAmount;
+  if (queued < mark) {
+    echo.stallTimer = setTimeout(checkStall, echo.context.limits.sendStallTimeoutMs, ws, queued);
+    return;
+  }
+  echo.target.reason ??= 'send-stall';
+  ws.terminate();
+}
+
+function wsOnPong(this: WebSocket): void {
+  (this as EchoWebSocket)[kEcho].alive = true;
+}
+
+function wsOnError(this: WebSocket): void {
+  // ws closes the connection itself (with 1002, 1007 or 1009); the close code names the reason.
+}
+
+/** Answer a refused upgrade with a short JSON error and close. */
+export function refuse(socket: net.Socket, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  const reason = status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : status === 426 ? 'Upgrade Required' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
