@@ -6,11 +6,11 @@
  * (Buffer#compare, no copies) and records the latency in an HDR histogram.
  */
 import { randomFillSync } from 'node:crypto';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { createHistogram } from './histogram.js';
+import { dial, dialUdp, type Link } from './links.js';
 import type { BenchConfig, BenchMode } from './options.js';
 
 export interface Counters {
@@ -23,6 +23,10 @@ export interface Counters {
   resets: number;
   timeouts: number;
   connectErrors: number;
+  /** UDP: datagrams whose echo did not come within the timeout (not errors: datagrams may be lost). */
+  lost: number;
+  /** UDP: echoes that overtook an older outstanding datagram. */
+  reordered: number;
 }
 
 export interface TickInfo {
@@ -68,7 +72,19 @@ export interface EngineShare {
 }
 
 export function newCounters(): Counters {
-  return { roundTrips: 0, bytesSent: 0, bytesReceived: 0, mismatches: 0, shortReads: 0, closed: 0, resets: 0, timeouts: 0, connectErrors: 0 };
+  return {
+    roundTrips: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    mismatches: 0,
+    shortReads: 0,
+    closed: 0,
+    resets: 0,
+    timeouts: 0,
+    connectErrors: 0,
+    lost: 0,
+    reordered: 0,
+  };
 }
 
 export function errorTotal(c: Counters): number {
@@ -81,7 +97,7 @@ const CHECK_MS = 50;
 
 class Connection {
   readonly engine: BenchEngine;
-  readonly socket: net.Socket;
+  readonly socket: Link;
   readonly payload: Buffer;
   /** Offset within the message being echoed. */
   rx = 0;
@@ -89,11 +105,14 @@ class Connection {
   times: number[] = [];
   head = 0;
   alive = true;
+  /** UDP: the sequence number of times[0], and the highest sequence number echoed so far. */
+  base = 0;
+  maxSeq = -1;
   /** Rate mode: the next scheduled send time, and the time between sends. */
   nextAt = 0;
   interval = 0;
 
-  constructor(engine: BenchEngine, socket: net.Socket, payload: Buffer) {
+  constructor(engine: BenchEngine, socket: Link, payload: Buffer) {
     this.engine = engine;
     this.socket = socket;
     this.payload = payload;
@@ -183,6 +202,61 @@ class Connection {
     }
   }
 
+  /**
+   * UDP: one echoed datagram carrying sequence number `seq` (= its index in `times`, counted from `base`).
+   * Answered and lost slots are marked -1; an echo for one of those (late or duplicated) is ignored.
+   */
+  onDatagram(msg: Buffer, seq: number): void {
+    const e = this.engine;
+    if (!this.alive) return;
+    const payload = this.payload;
+    const idx = seq - this.base;
+    const t = idx >= this.head && idx < this.times.length ? (this.times[idx] as number) : -1;
+    if (t < 0) return;
+    // The first 4 bytes are the sequence number (checked by finding its slot); the rest must be the payload.
+    if (msg.length !== payload.length || payload.compare(msg, 4, msg.length, 4, payload.length) !== 0) return this.fail('mismatches');
+    const now = performance.now();
+    this.times[idx] = -1;
+    if (seq < this.maxSeq) {
+      if (e.recording) e.counters.reordered++;
+    } else this.maxSeq = seq;
+    e.received += msg.length;
+    e.completed++;
+    if (e.recording && t >= e.windowStart) {
+      e.counters.bytesReceived += msg.length;
+      e.counters.roundTrips++;
+      e.histogram.recordValue(Math.max(1, Math.round((now - t) * 1000)));
+    }
+    this.#advance();
+    if (e.running && (e.mode === 'closed' || e.mode === 'pipeline')) this.send(now);
+  }
+
+  /** UDP: datagrams sent before `before` with no echo yet are lost; in the loops, each is replaced. */
+  expire(before: number, now: number): void {
+    const e = this.engine;
+    let lost = 0;
+    for (let i = this.head; i < this.times.length; i++) {
+      const t = this.times[i] as number;
+      if (t < 0) continue;
+      if (t > before) break;
+      this.times[i] = -1;
+      lost++;
+      if (e.recording && t >= e.windowStart) e.counters.lost++;
+    }
+    if (lost === 0) return;
+    this.#advance();
+    if (e.running && (e.mode === 'closed' || e.mode === 'pipeline')) for (let k = 0; k < lost; k++) this.send(now);
+  }
+
+  #advance(): void {
+    while (this.head < this.times.length && (this.times[this.head] as number) < 0) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.base += this.head;
+      this.head = 0;
+    }
+  }
+
   onEnd(): void {
     if (!this.alive) return;
     if (this.engine.running) this.fail(this.inFlight > 0 || this.rx > 0 ? 'shortReads' : 'closed');
@@ -217,6 +291,8 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
   windowStart = Infinity;
   #windowEnd = 0;
   #timers: NodeJS.Timeout[] = [];
+  /** UDP: a missing echo is a lost datagram, not a dead connection. */
+  readonly #datagrams: boolean;
   #stopResolve: (() => void) | null = null;
   #cpuStart: NodeJS.CpuUsage | null = null;
 
@@ -225,6 +301,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     this.config = config;
     this.mode = config.mode;
     this.share = share ?? { connections: config.connections, rate: config.rate, firstIndex: 0 };
+    this.#datagrams = config.endpoint.scheme === 'udp';
   }
 
   /** Open this share's connections. Resolves with how many connected; failures are counted, not thrown. */
@@ -244,12 +321,18 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
         const source = sources.length > 0 ? sources[index % sources.length] : undefined;
         const slot: { conn: Connection | null } = { conn: null };
         try {
-          const socket = await dial(endpoint.host, endpoint.port, source, timeoutMs, this.#readBuffer, (nread, buf) => {
-            slot.conn?.onData(buf as Buffer, nread);
-            return true;
-          });
           const payload = Buffer.allocUnsafe(size);
           randomFillSync(payload);
+          const options = {
+            endpoint,
+            localAddress: source,
+            timeoutMs,
+            tls: this.config.tls,
+            buffer: this.#readBuffer,
+            onEcho: (buf: Buffer, len: number) => slot.conn?.onData(buf, len),
+          };
+          const socket =
+            endpoint.scheme === 'udp' ? await dialUdp(options, (msg, seq) => slot.conn?.onDatagram(msg, seq)) : await dial(options);
           slot.conn = new Connection(this, socket, payload);
           this.#connections.push(slot.conn);
         } catch {
@@ -296,7 +379,9 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
       const now = performance.now();
       const timeoutMs = this.config.timeoutMs;
       for (const c of this.#connections) {
-        if (c.alive && c.head < c.times.length && now - (c.times[c.head] as number) > timeoutMs) c.fail('timeouts');
+        if (!c.alive) continue;
+        if (this.#datagrams) c.expire(now - timeoutMs, now);
+        else if (c.head < c.times.length && now - (c.times[c.head] as number) > timeoutMs) c.fail('timeouts');
       }
       if (now - lastTick >= TICK_MS) {
         const dt = (now - lastTick) / 1000;
@@ -416,38 +501,4 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     this.emit('done', result);
     return result;
   }
-}
-
-function dial(
-  host: string,
-  port: number,
-  localAddress: string | undefined,
-  timeoutMs: number,
-  buffer: Buffer,
-  callback: (nread: number, buf: Uint8Array) => boolean,
-): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({
-      host,
-      port,
-      noDelay: true,
-      allowHalfOpen: true,
-      onread: { buffer, callback },
-      ...(localAddress !== undefined && { localAddress }),
-    });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('connect timeout'));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(err);
-    });
-  });
 }

@@ -1,8 +1,14 @@
 /** bench() options: types, defaults and validation in one place. */
 import { cpus } from 'node:os';
 import { isIP } from 'node:net';
-import { formatEndpoint, parseEndpoint, type Endpoint } from '../endpoint.js';
-import { InvalidArgumentError, UnsupportedSchemeError } from '../errors.js';
+import { formatEndpoint, type Endpoint, type Scheme } from '../endpoint.js';
+
+/** The schemes bench speaks. */
+export const BENCH_SCHEMES: readonly Scheme[] = ['tcp', 'tls', 'ws', 'wss', 'udp'];
+import { clientEndpoint } from '../client/connect.js';
+import type { ClientTlsOptions } from '../client/tls-options.js';
+import { MAX_DATAGRAM } from '../client/udp.js';
+import { InvalidArgumentError } from '../errors.js';
 import { parseCount, parseDuration, parseSize, type Duration, type Size } from '../units.js';
 
 export type BenchMode = 'closed' | 'pipeline' | 'rate' | 'stream';
@@ -28,8 +34,10 @@ export interface BenchOptions {
   connectRate?: number | string;
   /** Local source addresses to spread connections over (past ~28k connections to one port). */
   source?: string | readonly string[];
-  /** Connect timeout, and the longest a message may wait for its echo before it counts as a timeout. Default "5s". */
+  /** Connect timeout, and the longest a message may wait for its echo before it counts as a timeout (a loss over UDP). Default "5s". */
   timeout?: Duration;
+  /** For tls:// and wss://: trust, client certificate, server name. */
+  tls?: ClientTlsOptions;
   signal?: AbortSignal;
 }
 
@@ -49,6 +57,7 @@ export interface BenchConfig {
   connectRate: number;
   sources: string[];
   timeoutMs: number;
+  tls: ClientTlsOptions | undefined;
 }
 
 export const BENCH_DEFAULTS = {
@@ -66,10 +75,7 @@ const MAX_SIZE = 64 * 1024 * 1024;
  * @throws ERR_NETECHO_INVALID_ARGUMENT naming the option; ERR_NETECHO_INVALID_URL; ERR_NETECHO_UNSUPPORTED_SCHEME
  */
 export function resolveBenchOptions(url: string | Endpoint, options: BenchOptions = {}): BenchConfig {
-  const endpoint = typeof url === 'string' ? parseEndpoint(url, { allowPortZero: false }) : url;
-  if (endpoint.scheme !== 'tcp') {
-    throw new UnsupportedSchemeError(`benchmarking ${endpoint.scheme}:// is not supported yet (supported: tcp)`);
-  }
+  const endpoint = clientEndpoint(url, BENCH_SCHEMES, 'benchmarking');
   const connections = options.connections === undefined ? BENCH_DEFAULTS.connections : parseCount(options.connections, 'connections', 1);
   const size = options.size === undefined ? BENCH_DEFAULTS.size : parseSize(options.size, 'size');
   if (size < 1 || size > MAX_SIZE) throw new InvalidArgumentError(`invalid size: ${size} bytes (from 1 byte to 64MiB)`);
@@ -79,6 +85,10 @@ export function resolveBenchOptions(url: string | Endpoint, options: BenchOption
   const pipeline = options.pipeline === undefined ? 1 : parseCount(options.pipeline, 'pipeline', 1);
   const rate = options.rate === undefined ? 0 : parseCount(options.rate, 'rate', 1);
   const stream = Boolean(options.stream);
+  if (endpoint.scheme === 'udp') {
+    if (stream) throw new InvalidArgumentError('invalid stream: udp:// carries datagrams, not a stream (use --rate or the closed loop)');
+    if (size < 4 || size > MAX_DATAGRAM) throw new InvalidArgumentError(`invalid size: ${size} bytes (udp:// takes 4 to ${MAX_DATAGRAM})`);
+  }
   const picked = [options.pipeline !== undefined && pipeline > 1, rate > 0, stream].filter(Boolean).length;
   if (picked > 1) throw new InvalidArgumentError('conflicting options: choose one of pipeline, rate and stream');
   const mode: BenchMode = stream ? 'stream' : rate > 0 ? 'rate' : pipeline > 1 ? 'pipeline' : 'closed';
@@ -90,6 +100,9 @@ export function resolveBenchOptions(url: string | Endpoint, options: BenchOption
   const sources = sourceList.map((s) => s.trim()).filter((s) => s !== '');
   for (const s of sources) {
     if (isIP(s) === 0) throw new InvalidArgumentError(`invalid source: "${s}" is not an IP address`);
+  }
+  if (sources.length > 0 && endpoint.scheme !== 'tcp' && endpoint.scheme !== 'tls') {
+    throw new InvalidArgumentError(`invalid source: source addresses are for tcp:// and tls:// (not ${endpoint.scheme}://)`);
   }
   const timeoutMs = options.timeout === undefined ? BENCH_DEFAULTS.timeoutMs : parseDuration(options.timeout, 'timeout');
   if (timeoutMs <= 0) throw new InvalidArgumentError('invalid timeout: must be greater than 0');
@@ -107,5 +120,6 @@ export function resolveBenchOptions(url: string | Endpoint, options: BenchOption
     connectRate,
     sources,
     timeoutMs,
+    tls: options.tls,
   };
 }

@@ -41,6 +41,8 @@ export interface BenchResult {
     timeouts: number;
     connect: number;
   };
+  /** udp:// only: datagrams lost (no echo within the timeout) and echoes that came out of order. */
+  datagrams: { lost: number; reordered: number; lossPercent: number } | null;
   /** Client CPU over the window, in percent of one core. */
   clientCpuPercent: number;
 }
@@ -80,6 +82,14 @@ export function buildResult(
       timeouts: counters.timeouts,
       connect: counters.connectErrors,
     },
+    datagrams:
+      config.endpoint.scheme === 'udp'
+        ? {
+            lost: counters.lost,
+            reordered: counters.reordered,
+            lossPercent: counters.lost + counters.roundTrips > 0 ? Math.round((counters.lost / (counters.lost + counters.roundTrips)) * 10000) / 100 : 0,
+          }
+        : null,
     clientCpuPercent: windowMs > 0 ? Math.round((cpuMicros / 1000 / windowMs) * 1000) / 10 : 0,
   };
 }
@@ -116,6 +126,9 @@ export function formatResult(r: BenchResult): string {
         ? ` (mismatches ${e.mismatches}, short reads ${e.shortReads}, closed ${e.closed}, resets ${e.resets}, timeouts ${e.timeouts}, connect ${e.connect})`
         : ''),
   );
+  if (r.datagrams !== null) {
+    lines.push(`  datagrams     ${n(r.datagrams.lost)} lost (${r.datagrams.lossPercent}%), ${n(r.datagrams.reordered)} reordered`);
+  }
   lines.push(`  connections   ${n(r.connected)} of ${n(r.connections)} opened`);
   lines.push(`  client CPU    ${r.clientCpuPercent}% of one core`);
   return `${lines.join('\n')}\n`;

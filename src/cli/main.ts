@@ -23,7 +23,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     pending = p;
   };
   const program = new Command('netecho')
-    .description('A network echo toolkit: echo server, client and load tools over TCP.')
+    .description('A network echo toolkit: echo server, client and load tools over TCP, TLS, UDP, WebSocket and HTTP.')
     .version(version(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
@@ -36,7 +36,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .addHelpText(
       'after',
       '\nExamples:\n  netecho serve                                  # tcp://127.0.0.1:65432\n' +
-        '  netecho serve tcp://0.0.0.0:7 tcp://[::1]:7000\n  netecho send                                   # Send: Hello, World!\n' +
+        '  netecho serve tcp://0.0.0.0:7 tcp://[::1]:7000\n' +
+        '  netecho serve tcp://127.0.0.1:65432 tls://127.0.0.1:65433 udp://127.0.0.1:65432 http://127.0.0.1:8080 --self-signed\n' +
+        '  netecho send                                   # Send: Hello, World!\n' +
+        '  netecho send ws://127.0.0.1:8080 hello\n  netecho send http://127.0.0.1:8080/path hello    # prints the JSON reflection\n' +
         '  netecho send tcp://127.0.0.1:65432 hi --count 5 --interval 200ms\n  cat file | netecho send tcp://127.0.0.1:65432 > copy\n' +
         '  netecho bench tcp://127.0.0.1:65432 -c 50 --size 1KiB --duration 10s\n',
     );

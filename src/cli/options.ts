@@ -1,4 +1,7 @@
 /** Helpers that turn flag strings into values, with messages that name the flag as the user typed it. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { ClientTlsOptions } from '../client/tls-options.js';
 import { InvalidArgumentError } from '../errors.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../telemetry/logger.js';
 import { parseCount, parseDuration, parseSize } from '../units.js';
@@ -31,4 +34,50 @@ export function logSettings(flags: LogFlags): { level: LogLevel; format: LogForm
     throw new InvalidArgumentError(`invalid --log-level: "${level}" (use ${LOG_LEVELS.join(', ')})`);
   }
   return { level: level as LogLevel, format };
+}
+
+/** Read a PEM file named by a flag; the error names the flag and the path. */
+export function fileFlag(path: string | undefined, flag: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code);
+    throw new InvalidArgumentError(`cannot read ${flag} "${path}": ${why}`);
+  }
+}
+
+export interface ClientTlsFlags {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+  servername?: string;
+}
+
+/** --ca, --cert, --key, --insecure, --servername as ClientTlsOptions (files read here, up front). */
+export function clientTlsFlags(flags: ClientTlsFlags): ClientTlsOptions | undefined {
+  if ((flags.cert === undefined) !== (flags.key === undefined)) {
+    throw new InvalidArgumentError(flags.cert === undefined ? '--key needs --cert' : '--cert needs --key');
+  }
+  if (flags.servername !== undefined && flags.servername.trim() === '') throw new InvalidArgumentError('invalid --servername: empty');
+  const out: ClientTlsOptions = {
+    ...(flags.ca !== undefined && { ca: fileFlag(flags.ca, '--ca') as Buffer }),
+    ...(flags.cert !== undefined && { cert: fileFlag(flags.cert, '--cert') as Buffer }),
+    ...(flags.key !== undefined && { key: fileFlag(flags.key, '--key') as Buffer }),
+    ...(flags.insecure && { insecure: true }),
+    ...(flags.servername !== undefined && { servername: flags.servername }),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Add --ca, --cert, --key, --insecure and --servername to a command. */
+export function addClientTlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--ca <file>', 'tls/wss/https: trust the CA certificate(s) in this PEM file instead of the system store')
+    .option('--cert <file>', 'tls/wss/https: client certificate (PEM) for mutual TLS, with --key')
+    .option('--key <file>', 'tls/wss/https: private key (PEM) of --cert')
+    .option('-k, --insecure', 'tls/wss/https: do not verify the server certificate (test servers only)')
+    .option('--servername <name>', 'tls/wss/https: name to send (SNI) and to check the certificate against');
 }

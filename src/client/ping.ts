@@ -8,6 +8,7 @@ import { ConnectionClosedError, InvalidArgumentError, fromConnectError, type Net
 import type { Duration } from '../units.js';
 import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
 import { clientEndpoint } from './connect.js';
+import { pingUdp } from './ping-udp.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import { closeGracefully } from './send.js';
 import { DEFAULT_MESSAGE, resolveCount, resolveInterval, resolveTimeout, toBuffer } from './options.js';
@@ -76,13 +77,16 @@ interface Pending {
  *   connecting are reported in `summary.error` instead, so the counts are never lost.
  */
 export async function ping(url: string | Endpoint, options: PingOptions = {}): Promise<PingSummary> {
-  const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
+  const endpoint = clientEndpoint(url, [...CHANNEL_SCHEMES, 'udp']);
   const count = resolveCount(options.count);
   const intervalMs = resolveInterval(options.interval);
   const timeoutMs = resolveTimeout(options.timeout);
   const message = options.message ?? DEFAULT_MESSAGE;
   const payload = toBuffer(message);
   if (payload.length === 0) throw new InvalidArgumentError('invalid message: ping needs at least one byte');
+  if (endpoint.scheme === 'udp') {
+    return pingUdp(endpoint, { count, intervalMs, timeoutMs, payload, verify: Boolean(options.verify), signal: options.signal, onReply: options.onReply });
+  }
   const target = formatEndpoint(endpoint);
   const L = payload.length;
 

@@ -11,6 +11,8 @@ import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
 import { clientEndpoint } from './connect.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import { resolveTimeout, toBuffer } from './options.js';
+import { DEFAULT_RETRIES, exchangeUdp } from './udp.js';
+import { parseCount } from '../units.js';
 
 export interface SendOptions {
   /** Connect timeout, and separately the wait for the whole echo. Default "5s"; 0 waits forever. */
@@ -18,6 +20,8 @@ export interface SendOptions {
   /** Throw ERR_NETECHO_ECHO_MISMATCH when the echo differs from the message. Default false. */
   verify?: boolean;
   signal?: AbortSignal;
+  /** udp:// only: datagrams to send again when no reply comes within the timeout. Default 2. */
+  retries?: number;
   /** For tls:// and wss://: trust, client certificate, server name. */
   tls?: ClientTlsOptions;
 }
@@ -34,6 +38,9 @@ export interface SendResult {
   rttMs: number;
   /** Whether the echo equals the message byte for byte. */
   match: boolean;
+  /** udp:// only: datagrams sent, and how many of them went unanswered. */
+  attempts?: number;
+  lost?: number;
 }
 
 /**
@@ -43,10 +50,19 @@ export interface SendResult {
  *   ERR_NETECHO_ECHO_MISMATCH (with `verify`)
  */
 export async function send(url: string | Endpoint, message: string | Uint8Array, options: SendOptions = {}): Promise<SendResult> {
-  const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
+  const endpoint = clientEndpoint(url, [...CHANNEL_SCHEMES, 'udp']);
   const timeoutMs = resolveTimeout(options.timeout);
   const payload = toBuffer(message);
   const target = formatEndpoint(endpoint);
+  if (endpoint.scheme === 'udp') {
+    const retries = options.retries === undefined ? DEFAULT_RETRIES : parseCount(options.retries, 'retries', 0);
+    const ex = await exchangeUdp(endpoint, payload, { timeoutMs, retries, signal: options.signal });
+    const match = ex.echo.equals(payload);
+    if (options.verify && !match) {
+      throw new EchoMismatchError(`echo from ${target} differs from what was sent (first difference at byte ${firstDifference(ex.echo, payload)})`);
+    }
+    return { url: target, echo: ex.echo, bytesSent: payload.length, connectMs: 0, rttMs: ex.rttMs, match, attempts: ex.attempts, lost: ex.lost };
+  }
 
   const t0 = performance.now();
   const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });

@@ -21,7 +21,8 @@ export interface EchoSocket extends net.Socket {
 }
 
 export class StreamConnection implements ConnectionHandle {
-  readonly socket: EchoSocket;
+  /** The socket echoed on; the wire itself until a TLS handshake hands over its TLS socket. */
+  socket: EchoSocket;
   /** The socket whose byte counters show activity: the TCP socket under TLS, else the socket itself. */
   readonly wire: net.Socket;
   readonly context: TransportContext;
@@ -37,17 +38,18 @@ export class StreamConnection implements ConnectionHandle {
   stallMark = 0;
   /** Plaintext bytes, counted on the 'data' path (a TLS socket's own counters are the wire's). */
   counting = false;
+  /** True once startEcho() ran (for TLS: the handshake finished). */
+  started = false;
   bytesIn = 0;
   bytesOut = 0;
 
   constructor(
-    socket: EchoSocket,
     wire: net.Socket,
     context: TransportContext,
     transport: string,
     peer: { id: number; remoteAddress: string; remotePort: number },
   ) {
-    this.socket = socket;
+    this.socket = wire as EchoSocket;
     this.wire = wire;
     this.context = context;
     this.transport = transport;
@@ -148,11 +150,15 @@ function socketOnError(this: EchoSocket, err: NodeJS.ErrnoException): void {
 
 function socketOnClose(this: EchoSocket): void {
   const conn = this[kConn];
+  if (conn.wire !== this) {
+    // The TLS socket closed: make sure the TCP socket under it does too; the wire's 'close' reports.
+    conn.wire.destroy();
+    return;
+  }
   if (conn.stallTimer !== null) {
     clearTimeout(conn.stallTimer);
     conn.stallTimer = null;
   }
-  if (conn.wire !== this) conn.wire.destroy();
   conn.context.closed(conn, {
     id: conn.id,
     transport: conn.transport,
@@ -165,25 +171,42 @@ function socketOnClose(this: EchoSocket): void {
   });
 }
 
-export interface EchoStart {
-  /** The socket to echo on. */
-  socket: net.Socket;
-  /** The TCP socket under it (the same socket for plain TCP). */
+export interface Admission {
+  /** The TCP socket. */
   wire: net.Socket;
   transport: string;
   id: number;
   remoteAddress: string;
   remotePort: number;
+}
+
+/**
+ * Report an admitted TCP connection open; its close is reported when the TCP socket closes. For plain TCP,
+ * call startEcho() at once; for TLS, once the handshake is done.
+ */
+export function admitStream(context: TransportContext, admission: Admission): StreamConnection {
+  const wire = admission.wire as EchoSocket;
+  const conn = new StreamConnection(wire, context, admission.transport, admission);
+  wire[kConn] = conn;
+  wire.on('close', socketOnClose);
+  context.opened(conn, conn);
+  return conn;
+}
+
+export interface EchoStart {
+  /** The socket to echo on: the wire itself, or the TLS socket over it. */
+  socket: net.Socket;
   /** True when `socket` reads through socketOnRead (onread); false for the 'data' path. */
   onread: boolean;
   /** Written before any echo (the --describe line). */
   preamble?: string | undefined;
 }
 
-/** Start echoing on an admitted socket and report it open. */
-export function startEcho(context: TransportContext, start: EchoStart): StreamConnection {
+/** Start echoing on an admitted connection. */
+export function startEcho(conn: StreamConnection, start: EchoStart): void {
   const s = start.socket as EchoSocket;
-  const conn = new StreamConnection(s, start.wire, context, start.transport, start);
+  conn.socket = s;
+  conn.started = true;
   s[kConn] = conn;
   conn.counting = !start.onread;
   if (start.preamble !== undefined) {
@@ -197,7 +220,5 @@ export function startEcho(context: TransportContext, start: EchoStart): StreamCo
   s.on('drain', socketOnDrain);
   s.on('end', socketOnEnd);
   s.on('error', socketOnError);
-  s.on('close', socketOnClose);
-  context.opened(conn, conn);
-  return conn;
+  if (s !== conn.wire) s.on('close', socketOnClose);
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { fromListenError } from '../errors.js';
 import { describeConnection } from './describe.js';
-import { socketOnRead, startEcho } from './stream-echo.js';
+import { admitStream, socketOnRead, startEcho } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
 /** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
@@ -58,7 +58,8 @@ function onConnection(state: ListenerState, raw: net.Socket): void {
   const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tcp', raw))}\n` : undefined;
   const adopted = adopt(raw, state.scratch, state.highWaterMark);
   const socket = adopted ?? raw;
-  startEcho(context, { socket, wire: socket, transport: 'tcp', id, remoteAddress, remotePort, onread: adopted !== null, preamble });
+  const conn = admitStream(context, { wire: socket, transport: 'tcp', id, remoteAddress, remotePort });
+  startEcho(conn, { socket, onread: adopted !== null, preamble });
 }
 
 /** Listen on a net.Server built by `create`, resolving with the Listener once it listens. Shared by TCP and TLS. */

@@ -69,17 +69,6 @@ export async function loadTlsMaterial(options: TlsServeOptions, endpoints: reado
   };
 }
 
-/** The options every server-side TLSSocket is made with. */
-export function serverTlsOptions(material: TlsMaterial, alpn?: string[]): tls.TLSSocketOptions {
-  return {
-    isServer: true,
-    secureContext: material.secureContext,
-    requestCert: material.requireClientCert,
-    rejectUnauthorized: material.requireClientCert,
-    ...(alpn !== undefined && { ALPNProtocols: alpn }),
-  };
-}
-
 async function makeSelfSigned(endpoints: readonly Endpoint[]): Promise<{ cert: string; key: string }> {
   const { generate } = await import('selfsigned');
   const names = new Set(['localhost', '127.0.0.1', '::1']);

@@ -1,74 +1,77 @@
 /**
- * TLS echo: the TCP echo loop inside TLS (minimum TLS 1.2). Connections are admitted by the server's limits at
- * TCP accept, before any handshake work, then wrapped in a server-side TLSSocket. A handshake that does not
- * finish within tls.handshakeTimeout is closed; with mutual TLS, a client whose certificate does not verify
- * against the client CA is refused (no certificate at all fails inside the handshake itself).
+ * TLS echo: the TCP echo loop inside TLS (minimum TLS 1.2), on Node's tls.Server. Connections are admitted by
+ * the server's limits at TCP accept, before any handshake work; the echo starts once the handshake is done.
+ * Handshakes that take longer than tls.handshakeTimeout are closed; with mutual TLS, OpenSSL refuses a client
+ * without a certificate, and Node closes one whose certificate does not verify against the client CA.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
 import { describeConnection } from './describe.js';
-import { startEcho, type StreamConnection } from './stream-echo.js';
+import { admitStream, startEcho, type StreamConnection } from './stream-echo.js';
 import { listenStream, streamHighWaterMark } from './tcp.js';
-import { serverTlsOptions, type TlsMaterial } from './tls-material.js';
+import { MIN_TLS_VERSION } from './tls-material.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
-function ignore(): void {}
+const kTls = Symbol('netecho.tls.connection');
+type Wire = net.Socket & { [kTls]?: StreamConnection };
 
-function onConnection(context: TransportContext, material: TlsMaterial, raw: net.Socket): void {
-  const remoteAddress = raw.remoteAddress;
-  if (remoteAddress === undefined) {
-    raw.destroy();
-    return;
-  }
-  const remotePort = raw.remotePort ?? 0;
-  const id = context.admit('tls', remoteAddress, remotePort);
-  if (id === null) {
-    raw.resetAndDestroy();
-    return;
-  }
-  raw.on('error', ignore); // reported through the TLS socket
-  const secure = new tls.TLSSocket(raw, serverTlsOptions(material));
-  let handshaken = false;
-  // Registered before the echo loop's own listener, so the reason names the handshake.
-  secure.once('error', () => {
-    if (!handshaken) conn.reason ??= 'handshake-failed';
-  });
-  const conn: StreamConnection = startEcho(context, {
-    socket: secure,
-    wire: raw,
-    transport: 'tls',
-    id,
-    remoteAddress,
-    remotePort,
-    onread: false,
-  });
-  const timeoutMs = context.settings.tlsHandshakeTimeoutMs;
-  const timer = timeoutMs > 0 ? setTimeout(() => conn.destroy('handshake-timeout'), timeoutMs) : null;
-  secure.once('close', () => {
-    if (timer !== null) clearTimeout(timer);
-  });
-  secure.once('secure', () => {
-    handshaken = true;
-    if (timer !== null) clearTimeout(timer);
-    if (material.requireClientCert && !secure.authorized) {
-      conn.destroy('handshake-failed');
-      return;
-    }
-    if (context.settings.describe) {
-      const line = `${JSON.stringify(describeConnection('tls', raw, secure))}\n`;
-      conn.bytesOut += Buffer.byteLength(line);
-      secure.write(line);
-    }
-  });
+function wireOf(socket: tls.TLSSocket): Wire {
+  return ((socket as tls.TLSSocket & { _parent?: net.Socket })._parent ?? socket) as Wire;
 }
 
 /** Listen for TLS echo clients on `endpoint`. Needs the server's TLS material. */
 export const listenTls: Transport = (endpoint: Endpoint, context: TransportContext): Promise<Listener> => {
   const material = context.tls;
   if (material === null) throw new Error('listenTls: no TLS material'); // serve() loads it for secure schemes
-  const highWaterMark = streamHighWaterMark(context);
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark });
-  server.on('connection', (socket: net.Socket) => onConnection(context, material, socket));
+  const server = tls.createServer({
+    cert: material.certPem,
+    key: material.keyPem,
+    minVersion: MIN_TLS_VERSION,
+    allowHalfOpen: true,
+    noDelay: true,
+    highWaterMark: streamHighWaterMark(context),
+    handshakeTimeout: context.settings.tlsHandshakeTimeoutMs || 120_000,
+    ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
+  } as tls.TlsOptions);
+
+  server.on('connection', (raw: Wire) => {
+    const remoteAddress = raw.remoteAddress;
+    if (remoteAddress === undefined) {
+      raw.destroy();
+      return;
+    }
+    const remotePort = raw.remotePort ?? 0;
+    const id = context.admit('tls', remoteAddress, remotePort);
+    if (id === null) {
+      raw.resetAndDestroy();
+      return;
+    }
+    const conn = admitStream(context, { wire: raw, transport: 'tls', id, remoteAddress, remotePort });
+    raw[kTls] = conn;
+    // A connection that closes before its echo started failed its handshake (or was refused by mutual TLS).
+    raw.prependOnceListener('close', () => {
+      if (!conn.started) conn.reason ??= 'handshake-failed';
+    });
+  });
+
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    const conn = wireOf(socket)[kTls];
+    if (conn !== undefined) conn.reason ??= err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'handshake-timeout' : 'handshake-failed';
+    // Node reports a failed or timed-out handshake here but leaves the socket open.
+    socket.destroy();
+  });
+
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    const wire = wireOf(socket);
+    const conn = wire[kTls];
+    if (conn === undefined) {
+      socket.destroy();
+      return;
+    }
+    const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tls', wire, socket))}\n` : undefined;
+    startEcho(conn, { socket, onread: false, preamble });
+  });
+
   return listenStream(server, endpoint, context);
 };

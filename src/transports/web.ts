@@ -136,6 +136,8 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
     const conn = wireOf(socket)[kWeb];
     if (conn !== undefined) conn.reason ??= err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'handshake-timeout' : 'handshake-failed';
+    // Node reports a failed or timed-out handshake here but leaves the socket open.
+    socket.destroy();
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {

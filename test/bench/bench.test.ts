@@ -185,7 +185,7 @@ describe('netecho bench (CLI)', () => {
       [['bench', t.url, '--rate', '5', '--stream'], 2, 'netecho: conflicting options: choose one of --pipeline, --rate and --stream\n'],
       [['bench', t.url, '-c', 'lots'], 2, 'netecho: invalid --connections: "lots" (expected a whole number >= 1)\n'],
       [['bench', t.url, '--source', '127.0.0.1,x'], 2, 'netecho: invalid --source: "x" is not an IP address\n'],
-      [['bench', 'udp://127.0.0.1:9'], 2, 'netecho: benchmarking udp:// is not supported yet (supported: tcp)\n'],
+      [['bench', 'http://127.0.0.1:9'], 2, 'netecho: benchmarking over http:// is not supported (supported: tcp, tls, ws, wss, udp)\n'],
     ];
     for (const [args, code, message] of cases) {
       const r = await runCli(args);

@@ -29,7 +29,7 @@ describe('send()', () => {
   it('rejects bad input before connecting', async () => {
     await assert.rejects(send('tcp://127.0.0.1:0', 'x'), { code: 'ERR_NETECHO_INVALID_URL' });
     await assert.rejects(send(t.url, 'x', { timeout: 'soon' }), { code: 'ERR_NETECHO_INVALID_ARGUMENT', message: /invalid timeout/ });
-    await assert.rejects(send('ws://127.0.0.1:1', 'x'), { code: 'ERR_NETECHO_UNSUPPORTED_SCHEME' });
+    await assert.rejects(send('http://127.0.0.1:1', 'x'), { code: 'ERR_NETECHO_UNSUPPORTED_SCHEME' });
   });
 });
 

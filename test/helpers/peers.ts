@@ -78,3 +78,28 @@ export async function stopPeer(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await once(child, 'exit');
 }
+
+/**
+ * Run a program that does not exit on its own (openssl s_client keeps the connection after stdin ends): feed it
+ * `input`, collect stdout until `enough(stdout)` holds, then stop it. Also resolves if it exits first.
+ */
+export async function runToolUntil(cmd: string, args: string[], input: Buffer | string, enough: (out: Buffer) => boolean, limitMs = 10_000): Promise<Run> {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let err = '';
+  let stopped = false;
+  child.stdout.on('data', (c: Buffer) => {
+    out.push(c);
+    if (!stopped && enough(Buffer.concat(out))) {
+      stopped = true;
+      child.kill('SIGTERM');
+    }
+  });
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdin.on('error', () => {});
+  child.stdin.write(input);
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(killer);
+  return { code: stopped ? 0 : code, stdout: Buffer.concat(out), stderr: err };
+}

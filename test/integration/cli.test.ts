@@ -42,7 +42,11 @@ describe('netecho (CLI conventions)', () => {
     [['serve', '--max-connections', '-3'], "netecho: invalid --max-connections: \"-3\" (expected a whole number >= 1)\n"],
     [['serve', '--log-format', 'xml'], 'netecho: invalid --log-format: "xml" (use text or json)\n'],
     [['send', 'tcp://127.0.0.1:9', '--count', 'many'], 'netecho: invalid --count: "many" (expected a whole number >= 1)\n'],
-    [['serve', 'udp://127.0.0.1:0'], 'netecho: serving udp:// is not supported yet (supported: tcp)\n'],
+    [['serve', 'https://127.0.0.1:0'], 'netecho: https:// needs a certificate: give --cert and --key, or --self-signed\n'],
+    [['serve', 'tls://127.0.0.1:0', '--cert', '/nonexistent.pem', '--key', '/nonexistent.pem'], 'netecho: cannot read --cert "/nonexistent.pem": no such file\n'],
+    [['serve', 'tls://127.0.0.1:0', '--key', 'k.pem'], 'netecho: --key needs --cert\n'],
+    [['serve', 'http://127.0.0.1:0', '--header-timeout', '40s'], 'netecho: invalid --header-timeout: longer than --request-timeout\n'],
+    [['serve', 'ws://127.0.0.1:0', '--origin', 'example.com'], 'netecho: invalid --origin: "example.com" is not an origin like https://example.com\n'],
   ];
   for (const [args, message] of usageErrors) {
     it(`${args.join(' ')}: one line, exit 2`, async () => {

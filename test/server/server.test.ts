@@ -27,7 +27,10 @@ describe('serve()', () => {
       message: 'invalid idleTimeout: "forever" (expected a duration such as 500ms, 30s, 5m)',
     });
     await assert.rejects(serve({ listen: 'localhost' }), { code: 'ERR_NETECHO_INVALID_URL' });
-    await assert.rejects(serve({ listen: 'udp://127.0.0.1:0' }), { code: 'ERR_NETECHO_UNSUPPORTED_SCHEME' });
+    await assert.rejects(serve({ listen: 'tls://127.0.0.1:0' }), {
+      code: 'ERR_NETECHO_INVALID_ARGUMENT',
+      message: 'tls:// needs a certificate: give tls.cert and tls.key, or tls.selfSigned',
+    });
     await assert.rejects(serve({ maxQueued: 10 }), { message: 'invalid maxQueued: 10 bytes (at least 1024)' });
   });
 

@@ -7,10 +7,10 @@ import { DEFAULT_ENDPOINT } from '../../endpoint.js';
 import { ConnectRefusedError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
-import { countFlag, durationFlag, sizeFlag } from '../options.js';
+import { addClientTlsOptions, clientTlsFlags, countFlag, durationFlag, sizeFlag, type ClientTlsFlags } from '../options.js';
 import { createProgress } from '../output/progress.js';
 
-interface BenchFlags {
+interface BenchFlags extends ClientTlsFlags {
   connections?: string;
   size?: string;
   duration?: string;
@@ -27,7 +27,7 @@ interface BenchFlags {
 }
 
 export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
-  program
+  const cmd = program
     .command('bench')
     .summary('load an echo server and measure it')
     .description(
@@ -36,7 +36,7 @@ export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<
         'timeouts are counted and make the exit code non-zero. Modes: closed loop (default), --pipeline N, ' +
         '--rate R (open loop, latency from each scheduled send), --stream (bandwidth).',
     )
-    .argument('[url]', 'tcp://host:port of the echo server')
+    .argument('[url]', 'the echo server: tcp, tls, ws, wss or udp://host:port (udp: loss and reordering reported)')
     .option('-c, --connections <n>', `concurrent connections (default ${BENCH_DEFAULTS.connections})`)
     .option('-s, --size <size>', 'message size: 64, 1KiB, 64KiB, 1MiB (default 1KiB)')
     .option('-d, --duration <duration>', 'how long to measure (default 10s)')
@@ -49,8 +49,8 @@ export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--source <addresses>', 'comma-separated local addresses to spread connections over (e.g. 127.0.0.2,127.0.0.3)')
     .option('-t, --timeout <duration>', 'connect timeout, and the longest wait for one echo (default 5s)')
     .option('--json', 'print one JSON document instead of the table')
-    .option('--no-progress', 'no live progress line on stderr (it is shown only on a terminal anyway)')
-    .action((url: string | undefined, flags: BenchFlags) => setExit(runBench(url ?? DEFAULT_ENDPOINT, flags, io)));
+    .option('--no-progress', 'no live progress line on stderr (it is shown only on a terminal anyway)');
+  addClientTlsOptions(cmd).action((url: string | undefined, flags: BenchFlags) => setExit(runBench(url ?? DEFAULT_ENDPOINT, flags, io)));
 }
 
 async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<number> {
@@ -67,6 +67,8 @@ async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<numb
     ...(flags.source !== undefined && { source: flags.source }),
     ...(flags.timeout !== undefined && { timeout: durationFlag(flags.timeout, '--timeout') }),
   };
+  const tls = clientTlsFlags(flags);
+  if (tls !== undefined) Object.assign(options, { tls });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);

@@ -10,9 +10,12 @@ import { InvalidArgumentError } from '../../errors.js';
 import { formatDuration } from '../../units.js';
 import { EXIT, EXIT_FOR_CODE } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
-import { countFlag, durationFlag } from '../options.js';
+import { addClientTlsOptions, clientTlsFlags, countFlag, durationFlag, type ClientTlsFlags } from '../options.js';
+import { postMessage } from '../../client/reflect.js';
+import type { ClientTlsOptions } from '../../client/tls-options.js';
 
-interface SendFlags {
+interface SendFlags extends ClientTlsFlags {
+  retries?: string;
   timeout?: string;
   count?: string;
   interval?: string;
@@ -22,7 +25,7 @@ interface SendFlags {
 }
 
 export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
-  program
+  const cmd = program
     .command('send')
     .summary('send a message, a stream or pings to an echo server')
     .description(
@@ -31,9 +34,12 @@ export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<n
         '  - with MESSAGE "-", or no MESSAGE and stdin a pipe or file: stream stdin to the server and the echo to stdout,\n' +
         '    exact bytes, like nc, ending with a half-close;\n' +
         '  - with --count or --interval: ping mode, one MESSAGE per interval, each round trip timed, then a summary.\n' +
+        'Over ws:// and wss:// a MESSAGE goes as one text message (stdin as binary messages); over udp:// as one\n' +
+        'datagram, sent again up to --retries times; to http:// and https:// it is POSTed and the reply printed\n' +
+        '(netecho serve replies with a JSON reflection of the request).\n' +
         'A first argument containing "://" is the URL.',
     )
-    .argument('[url]', 'tcp://host:port of the echo server')
+    .argument('[url]', 'the echo server: tcp, tls, udp, ws, wss, http or https://host:port')
     .argument('[message]', 'what to send')
     .option('-t, --timeout <duration>', 'connect timeout, and the wait for each whole echo (default 5s)')
     .option('-c, --count <n>', 'ping mode: send this many messages, then summarise')
@@ -41,7 +47,8 @@ export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<n
     .option('--verify', 'exit 65 if the echo differs from what was sent')
     .option('--json', 'print one JSON document instead of text')
     .option('-q, --quiet', 'ping mode: print only the summary')
-    .action((first: string | undefined, second: string | undefined, flags: SendFlags) => setExit(runSend(first, second, flags, io)));
+    .option('--retries <n>', 'udp: datagrams to send again when no reply comes within --timeout (default 2)');
+  addClientTlsOptions(cmd).action((first: string | undefined, second: string | undefined, flags: SendFlags) => setExit(runSend(first, second, flags, io)));
 }
 
 async function runSend(first: string | undefined, second: string | undefined, flags: SendFlags, io: CliIo): Promise<number> {
@@ -52,23 +59,39 @@ async function runSend(first: string | undefined, second: string | undefined, fl
     message = second;
   }
   // Validate every input before connecting anywhere.
-  parseEndpoint(url, { allowPortZero: false });
+  const endpoint = parseEndpoint(url, { allowPortZero: false });
+  const tls = clientTlsFlags(flags);
+  const retries = flags.retries === undefined ? undefined : countFlag(flags.retries, '--retries', 0);
   const timeout = durationFlag(flags.timeout, '--timeout');
   const count = countFlag(flags.count, '--count');
   const interval = durationFlag(flags.interval, '--interval');
   if (interval !== undefined && interval <= 0) throw new InvalidArgumentError('invalid --interval: must be greater than 0');
 
+  if (endpoint.scheme === 'http' || endpoint.scheme === 'https') {
+    if (count !== undefined || interval !== undefined) throw new InvalidArgumentError(`--count and --interval are not for ${endpoint.scheme}:// (use udp, tcp, tls, ws or wss)`);
+    const body = message === '-' || (message === undefined && stdinHasData()) ? await readAll(io.stdin) : Buffer.from(message ?? DEFAULT_MESSAGE);
+    const reply = await postMessage(endpoint, body, { timeoutMs: timeout ?? 5000, tls });
+    io.stdout.write(reply.body);
+    if (reply.body.length > 0 && reply.body[reply.body.length - 1] !== 0x0a) io.stdout.write('\n');
+    return EXIT.OK;
+  }
   if (count !== undefined || interval !== undefined) {
-    return runPing(url, message ?? DEFAULT_MESSAGE, { count, interval, timeout }, flags, io);
+    return runPing(url, message ?? DEFAULT_MESSAGE, { count, interval, timeout, tls }, flags, io);
   }
   if (message === '-' || (message === undefined && stdinHasData())) {
-    const result = await sendStream(url, io.stdin, io.stdout, { ...(timeout !== undefined && { timeout }), verify: Boolean(flags.verify) });
+    if (endpoint.scheme === 'udp') throw new InvalidArgumentError('streaming stdin is not for udp:// (datagrams): give a MESSAGE');
+    const result = await sendStream(url, io.stdin, io.stdout, { ...(timeout !== undefined && { timeout }), ...(tls && { tls }), verify: Boolean(flags.verify) });
     if (flags.json) io.stderr.write(`${JSON.stringify(result)}\n`);
     return EXIT.OK;
   }
 
   const text = message ?? DEFAULT_MESSAGE;
-  const result = await send(url, text, { ...(timeout !== undefined && { timeout }), verify: Boolean(flags.verify) });
+  const result = await send(url, text, {
+    ...(timeout !== undefined && { timeout }),
+    ...(tls && { tls }),
+    ...(retries !== undefined && { retries }),
+    verify: Boolean(flags.verify),
+  });
   if (flags.json) {
     const decoded = decodeUtf8(result.echo);
     io.stdout.write(
@@ -79,6 +102,7 @@ async function runSend(first: string | undefined, second: string | undefined, fl
         connectMs: round3(result.connectMs),
         rttMs: round3(result.rttMs),
         match: result.match,
+        ...(result.attempts !== undefined && { attempts: result.attempts, lost: result.lost }),
         ...(decoded !== null ? { echo: decoded } : { echoBase64: result.echo.toString('base64') }),
       })}\n`,
     );
@@ -92,7 +116,7 @@ async function runSend(first: string | undefined, second: string | undefined, fl
 async function runPing(
   url: string,
   message: string,
-  settings: { count: number | undefined; interval: number | undefined; timeout: number | undefined },
+  settings: { count: number | undefined; interval: number | undefined; timeout: number | undefined; tls: ClientTlsOptions | undefined },
   flags: SendFlags,
   io: CliIo,
 ): Promise<number> {
@@ -118,6 +142,7 @@ async function runPing(
       verify: Boolean(flags.verify),
       signal: abort.signal,
       onReply,
+      ...(settings.tls && { tls: settings.tls }),
       ...(settings.count !== undefined && { count: settings.count }),
       ...(settings.interval !== undefined && { interval: settings.interval }),
       ...(settings.timeout !== undefined && { timeout: settings.timeout }),
@@ -147,6 +172,12 @@ async function runPing(
   if (flags.verify && summary.mismatches > 0) return EXIT.ECHO_MISMATCH;
   if (summary.lost > 0 || summary.received === 0) return EXIT.FAILURE;
   return EXIT.OK;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 /** True when stdin is a pipe, file or socket: something to stream. A TTY or /dev/null is not. */

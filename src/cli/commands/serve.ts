@@ -2,13 +2,15 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_ENDPOINT } from '../../endpoint.js';
-import { DEFAULT_LIMITS, resolveServeOptions, type ServeOptions } from '../../server/options.js';
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, resolveServeOptions, type ServeOptions } from '../../server/options.js';
+import { parseEndpoint } from '../../endpoint.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { serve, type EchoServer } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { formatDuration, formatSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { countFlag, durationFlag, logSettings, sizeFlag, type LogFlags } from '../options.js';
+import { countFlag, durationFlag, fileFlag, logSettings, sizeFlag, type LogFlags } from '../options.js';
 import { runWorkers, isWorker, reportToPrimary, onPrimaryShutdown } from './serve-workers.js';
 
 interface ServeFlags extends LogFlags {
@@ -20,14 +22,59 @@ interface ServeFlags extends LogFlags {
   drainTimeout?: string;
   workers?: string;
   json?: boolean;
+  cert?: string;
+  key?: string;
+  selfSigned?: boolean;
+  clientCa?: string;
+  tlsHandshakeTimeout?: string;
+  describe?: boolean;
+  wsMaxMessage?: string;
+  wsDeflate?: boolean;
+  origin?: string[];
+  wsHeartbeat?: string;
+  httpMaxBody?: string;
+  revealSecrets?: boolean;
+  headerTimeout?: string;
+  requestTimeout?: string;
+  maxHeaders?: string;
+  maxHeaderSize?: string;
+  maxDelay?: string;
+  udpRate?: string;
 }
 
 const REFUSAL_LINES_PER_SECOND = 20;
+
+/** Closes forced by a limit are warnings: they are what an operator tunes. */
+const WARN_REASONS: ReadonlySet<string> = new Set([
+  'send-stall',
+  'idle-timeout',
+  'drain-deadline',
+  'handshake-timeout',
+  'heartbeat-timeout',
+  'message-too-big',
+]);
+
+/** Library option names in validation messages -> the flags. Longest first, so prefixes do not clash. */
+const FLAG_FOR_OPTION: Record<string, string> = {
+  'http.headersTimeout': '--header-timeout',
+  'http.requestTimeout': '--request-timeout',
+  'http.maxHeaderSize': '--max-header-size',
+  'http.maxHeaders': '--max-headers',
+  'http.maxBody': '--http-max-body',
+  'http.maxDelay': '--max-delay',
+  'websocket.maxMessage': '--ws-max-message',
+  'websocket.heartbeat': '--ws-heartbeat',
+  'websocket.origins': '--origin',
+  'tls.handshakeTimeout': '--tls-handshake-timeout',
+  maxQueued: '--max-queued',
+};
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
   const L = DEFAULT_LIMITS;
+  const S = DEFAULT_SETTINGS;
+  const size = (n: number): string => formatSize(n).replace(' ', '');
   program
     .command('serve')
     .summary('run the echo service')
@@ -35,9 +82,11 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
       `Echo every byte back to every client, on each URL given (default ${DEFAULT_ENDPOINT}).\n` +
         'Prints each listening URL on stdout (with the real port when asked for port 0); logs go to stderr.\n' +
         'SIGINT/SIGTERM: stop accepting, let open connections finish (up to --drain-timeout), then exit 0;\n' +
-        'a second signal closes everything at once.',
+        'a second signal closes everything at once.\n' +
+        'Schemes: tcp:// and tls:// (byte streams), udp:// (datagrams, RFC 862), ws:// and wss:// (WebSocket\n' +
+        'messages), http:// and https:// (a JSON reflection of each request, and WebSocket echo on upgrade).',
     )
-    .argument('[url...]', 'tcp://host:port to listen on; IPv6 in brackets, e.g. tcp://[::1]:7000')
+    .argument('[url...]', 'scheme://host:port to listen on, e.g. tcp://127.0.0.1:65432 http://[::1]:8080')
     .option('--max-connections <n>', `open connections in total, more are reset (default ${L.maxConnections})`)
     .option('--max-connections-per-ip <n>', `open connections from one IP address (default ${L.maxConnectionsPerIp})`)
     .option('--idle-timeout <duration>', `close after no byte either way for this long; 0 = never (default ${formatDuration(L.idleTimeoutMs)})`)
@@ -48,6 +97,24 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--max-queued <size>', `bytes queued for a client before reading from it pauses (default ${formatSize(L.maxQueuedBytes).replace(' ', '')})`)
     .option('--drain-timeout <duration>', `on SIGINT/SIGTERM, how long open connections may go on (default ${formatDuration(L.drainTimeoutMs)})`)
     .option('--workers <n>', 'processes sharing the listeners, for more cores (default 1)')
+    .option('--describe', 'tcp/tls/ws: first send one line of JSON about the connection (peer, TLS details)')
+    .option('--cert <file>', 'tls/wss/https: certificate chain (PEM), with --key')
+    .option('--key <file>', 'tls/wss/https: private key (PEM)')
+    .option('--self-signed', 'tls/wss/https: make a throwaway certificate at start; its SHA-256 fingerprint is logged')
+    .option('--client-ca <file>', 'mutual TLS: refuse clients without a certificate signed by a CA in this PEM file')
+    .option('--tls-handshake-timeout <duration>', `close TLS handshakes not done in this long (default ${formatDuration(S.tlsHandshakeTimeoutMs)})`)
+    .option('--ws-max-message <size>', `largest WebSocket message; bigger closes with 1009 (default ${size(S.websocket.maxMessageBytes)})`)
+    .option('--ws-deflate', 'offer permessage-deflate compression (default off)')
+    .option('--origin <origin>', 'accept WebSocket upgrades only from this Origin (repeat for more)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--ws-heartbeat <duration>', `ping WebSocket clients this often, drop silent ones; 0 = never (default ${formatDuration(S.websocket.heartbeatMs)})`)
+    .option('--http-max-body <size>', `largest request body reflected, 413 beyond (default ${size(S.http.maxBodyBytes)})`)
+    .option('--reveal-secrets', 'show Authorization, Cookie and Proxy-Authorization in reflections instead of [redacted]')
+    .option('--header-timeout <duration>', `time to receive request headers (default ${formatDuration(S.http.headersTimeoutMs)})`)
+    .option('--request-timeout <duration>', `time to receive a whole request (default ${formatDuration(S.http.requestTimeoutMs)})`)
+    .option('--max-headers <n>', `headers per request, 431 beyond (default ${S.http.maxHeaders})`)
+    .option('--max-header-size <size>', `bytes of headers per request, 431 beyond (default ${size(S.http.maxHeaderBytes)})`)
+    .option('--max-delay <duration>', `cap on the ?delay= control (default ${formatDuration(S.http.maxDelayMs)})`)
+    .option('--udp-rate <n>', `datagrams per second answered per source address (default ${S.udp.ratePerSource})`)
     .option('--log-level <level>', 'debug, info, warn, error or silent (default info)')
     .option('--log-format <format>', 'text or json (default text)')
     .option('-q, --quiet', 'log warnings and errors only (same as --log-level warn)')
@@ -66,8 +133,57 @@ function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
   set('sendStallTimeout', durationFlag(flags.sendStallTimeout, '--send-stall-timeout'));
   set('maxQueued', sizeFlag(flags.maxQueued, '--max-queued'));
   set('drainTimeout', durationFlag(flags.drainTimeout, '--drain-timeout'));
+  if (flags.describe) options.describe = true;
+  // TLS: say which flags are missing in the CLI's words before the library would in its own.
+  const secure = (urls.length > 0 ? urls : [DEFAULT_ENDPOINT]).map((u) => parseEndpoint(u)).find((e) => SECURE_SCHEMES.has(e.scheme));
+  if ((flags.cert === undefined) !== (flags.key === undefined)) throw new InvalidArgumentError(flags.cert === undefined ? '--key needs --cert' : '--cert needs --key');
+  if (flags.selfSigned && flags.cert !== undefined) throw new InvalidArgumentError('conflicting options: --self-signed with --cert/--key');
+  if (secure !== undefined && flags.cert === undefined && !flags.selfSigned) {
+    throw new InvalidArgumentError(`${secure.scheme}:// needs a certificate: give --cert and --key, or --self-signed`);
+  }
+  const tls: NonNullable<ServeOptions['tls']> = {};
+  if (flags.cert !== undefined) tls.cert = fileFlag(flags.cert, '--cert') as Buffer;
+  if (flags.key !== undefined) tls.key = fileFlag(flags.key, '--key') as Buffer;
+  if (flags.clientCa !== undefined) tls.clientCa = fileFlag(flags.clientCa, '--client-ca') as Buffer;
+  if (flags.selfSigned) tls.selfSigned = true;
+  const handshake = durationFlag(flags.tlsHandshakeTimeout, '--tls-handshake-timeout');
+  if (handshake !== undefined) tls.handshakeTimeout = handshake;
+  options.tls = tls;
+  const websocket: NonNullable<ServeOptions['websocket']> = {};
+  const maxMessage = sizeFlag(flags.wsMaxMessage, '--ws-max-message');
+  if (maxMessage !== undefined) websocket.maxMessage = maxMessage;
+  if (flags.wsDeflate) websocket.deflate = true;
+  if (flags.origin !== undefined) websocket.origins = flags.origin;
+  const heartbeat = durationFlag(flags.wsHeartbeat, '--ws-heartbeat');
+  if (heartbeat !== undefined) websocket.heartbeat = heartbeat;
+  options.websocket = websocket;
+  const http: NonNullable<ServeOptions['http']> = {};
+  const maxBody = sizeFlag(flags.httpMaxBody, '--http-max-body');
+  if (maxBody !== undefined) http.maxBody = maxBody;
+  if (flags.revealSecrets) http.revealSecrets = true;
+  const headersTimeout = durationFlag(flags.headerTimeout, '--header-timeout');
+  if (headersTimeout !== undefined) http.headersTimeout = headersTimeout;
+  const requestTimeout = durationFlag(flags.requestTimeout, '--request-timeout');
+  if (requestTimeout !== undefined) http.requestTimeout = requestTimeout;
+  const maxHeaders = countFlag(flags.maxHeaders, '--max-headers');
+  if (maxHeaders !== undefined) http.maxHeaders = maxHeaders;
+  const maxHeaderSize = sizeFlag(flags.maxHeaderSize, '--max-header-size');
+  if (maxHeaderSize !== undefined) http.maxHeaderSize = maxHeaderSize;
+  const maxDelay = durationFlag(flags.maxDelay, '--max-delay');
+  if (maxDelay !== undefined) http.maxDelay = maxDelay;
+  options.http = http;
+  const udpRate = countFlag(flags.udpRate, '--udp-rate');
+  if (udpRate !== undefined) options.udp = { rate: udpRate };
   // Validate everything (URLs included) before any process forks or any socket opens.
-  resolveServeOptions(options);
+  try {
+    resolveServeOptions(options);
+  } catch (err) {
+    if (!(err instanceof InvalidArgumentError)) throw err;
+    // The library names its options; say it with the flags the user typed.
+    let message = err.message;
+    for (const [name, flag] of Object.entries(FLAG_FOR_OPTION)) message = message.split(name).join(flag);
+    throw new InvalidArgumentError(message);
+  }
   return options;
 }
 
@@ -83,6 +199,10 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
 
   const server = await serve(options);
   attachLogs(server, log);
+  const certificate = server.certificate;
+  if (certificate !== null && certificate.selfSigned && !isWorker()) {
+    log.info(`self-signed certificate, SHA-256 fingerprint ${certificate.fingerprint256}`);
+  }
   const closed = new Promise<void>((resolve) => server.once('closed', resolve));
 
   // Handlers before the URL is printed: whoever reads it may signal at once.
@@ -109,14 +229,17 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
     onPrimaryShutdown((force) => (force ? void server.destroy() : void server.close()));
   } else {
     for (const url of server.addresses) log.info(`listening on ${url}`);
-    io.stdout.write(flags.json ? `${JSON.stringify({ addresses: server.addresses })}\n` : server.addresses.map((a) => `${a}\n`).join(''));
+    const json = { addresses: server.addresses, ...(certificate !== null && { fingerprint256: certificate.fingerprint256 }) };
+    io.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : server.addresses.map((a) => `${a}\n`).join(''));
   }
 
   await closed;
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   const stats = server.stats;
-  log.info({ accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed) }, 'stopped');
+  const d = stats.datagrams;
+  const datagrams = d.received > 0 ? { 'datagrams.received': d.received, 'datagrams.echoed': d.echoed, ...nonZero('datagrams.dropped', d.dropped) } : {};
+  log.info({ accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed), ...datagrams }, 'stopped');
   return forcedBy === null ? EXIT.OK : 128 + (SIGNAL_NUMBERS[forcedBy] ?? 0);
 }
 
@@ -134,29 +257,44 @@ function attachLogs(server: EchoServer, log: Logger): void {
       reason: c.reason,
     };
     // A close forced by a limit is a warning: it is what an operator tunes.
-    if (c.reason === 'send-stall' || c.reason === 'idle-timeout' || c.reason === 'drain-deadline') log.warn(fields, 'close');
+    if (WARN_REASONS.has(c.reason)) log.warn(fields, 'close');
     else log.info(fields, 'close');
   });
-  // A flood of refusals must not become a flood of log lines: at most REFUSAL_LINES_PER_SECOND, then a count.
-  let windowStart = 0;
-  let inWindow = 0;
-  let suppressed = 0;
-  server.on('refused', (r) => {
-    const now = Date.now();
-    if (now - windowStart >= 1000) {
-      if (suppressed > 0) log.warn({ count: suppressed }, 'refused (lines suppressed in the last second)');
-      windowStart = now;
-      inWindow = 0;
-      suppressed = 0;
-    }
-    if (++inWindow <= REFUSAL_LINES_PER_SECOND) log.warn({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }, 'refused');
-    else suppressed++;
-  });
+  // A flood of refusals or dropped datagrams must not become a flood of log lines.
+  const refusals = lineLimiter(log, 'refused');
+  server.on('refused', (r) => refusals.line({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }));
+  const drops = lineLimiter(log, 'dropped datagram');
+  server.on('dropped', (d) => drops.line({ peer: peerOf(d.remoteAddress, d.remotePort), reason: d.reason }));
   server.once('closed', () => {
-    if (suppressed > 0) log.warn({ count: suppressed }, 'refused (lines suppressed in the last second)');
+    refusals.flush();
+    drops.flush();
   });
   server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)`));
   server.on('warning', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, err.message));
+}
+
+/** At most REFUSAL_LINES_PER_SECOND warnings a second with `message`, then one line with the count left out. */
+function lineLimiter(log: Logger, message: string): { line: (fields: object) => void; flush: () => void } {
+  let windowStart = 0;
+  let inWindow = 0;
+  let suppressed = 0;
+  const flush = (): void => {
+    if (suppressed > 0) log.warn({ count: suppressed }, `${message} (lines suppressed in the last second)`);
+    suppressed = 0;
+  };
+  return {
+    line: (fields) => {
+      const now = Date.now();
+      if (now - windowStart >= 1000) {
+        flush();
+        windowStart = now;
+        inWindow = 0;
+      }
+      if (++inWindow <= REFUSAL_LINES_PER_SECOND) log.warn(fields, message);
+      else suppressed++;
+    },
+    flush,
+  };
 }
 
 /** { 'closed.client-closed': 5 } for the counters that are not zero: a short stop line. */
