@@ -27,6 +27,8 @@ const CLOSE_CODE_NAMES: Record<number, string> = {
   1011: 'internal error',
 };
 
+function ignore(): void {}
+
 /** Open a channel. Resolves once the connection (and any TLS or WebSocket handshake) is done. */
 export function openChannel(endpoint: Endpoint, options: ConnectOptions): Promise<Duplex> {
   if (endpoint.scheme === 'ws' || endpoint.scheme === 'wss') return openWebSocket(endpoint, options);
@@ -57,11 +59,14 @@ export function connectWebSocket(endpoint: Endpoint, options: ConnectOptions & {
     const cleanup = (): void => {
       ws.removeListener('open', onOpen);
       ws.removeListener('error', onError);
+      // terminate() on a connecting socket reports an error of its own: nothing to tell anyone.
+      ws.on('error', ignore);
       ws.removeListener('unexpected-response', onUnexpected);
       options.signal?.removeEventListener('abort', onAbort);
     };
     const onOpen = (): void => {
       cleanup();
+      ws.removeListener('error', ignore);
       resolve(ws);
     };
     const onError = (err: Error): void => {

@@ -159,8 +159,11 @@ function wsOnPong(this: WebSocket): void {
   (this as EchoWebSocket)[kEcho].alive = true;
 }
 
-function wsOnError(this: WebSocket): void {
-  // ws closes the connection itself (with 1002, 1007 or 1009); the close code names the reason.
+/** ws closes the connection itself (1002, 1007, 1009); its error code names the reason to log. */
+function wsOnError(this: WebSocket, err: NodeJS.ErrnoException): void {
+  const echo = (this as EchoWebSocket)[kEcho];
+  const code = err.code ?? '';
+  echo.target.reason ??= code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-big' : code.startsWith('WS_ERR_') ? 'protocol-error' : 'error';
 }
 
 /** Answer a refused upgrade with a short JSON error and close. */
