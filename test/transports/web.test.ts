@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { serve, type EchoServer } from '../../src/index.js';
+import { missing, runTool } from '../helpers/peers.js';
+import { makePki, type Pki } from '../helpers/pki.js';
+
+interface Reflection {
+  transport: string;
+  method: string;
+  url: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  body: string | null;
+  bodyEncoding: string | null;
+  bodyBytes: number;
+  client: { address: string; port: number };
+  server: { address: string; port: number; hostname: string };
+  tls: null | { protocol: string; sni: string | null; alpn: string | null; clientCertificate: { subject: string } | null };
+  timing: { receivedAt: string; delayMs: number };
+}
+
+/** Write raw bytes, read until the server closes; resolves with the whole response. */
+async function rawRequest(port: number, data: string | Buffer, keepWriting?: (s: net.Socket) => void): Promise<string> {
+  const s = net.connect({ port, host: '127.0.0.1' });
+  const chunks: Buffer[] = [];
+  s.on('data', (c: Buffer) => chunks.push(c));
+  s.on('error', () => {});
+  s.write(data);
+  keepWriting?.(s);
+  await once(s, 'close');
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+describe('HTTP reflection', () => {
+  let server: EchoServer;
+  let base: string;
+  let port: number;
+  before(async () => {
+    server = await serve({ listen: 'http://127.0.0.1:0', http: { maxBody: '1KiB', maxDelay: '300ms', headersTimeout: '300ms', requestTimeout: '1s' } });
+    base = server.addresses[0] ?? '';
+    port = Number(base.slice(base.lastIndexOf(':') + 1));
+  });
+  after(() => server.destroy());
+
+  it('reflects method, path, query, headers, body and addresses as JSON, secrets redacted', async () => {
+    const res = await fetch(`${base}/api/items?a=1&a=2&b=x%20y`, {
+      method: 'PUT',
+      body: 'hello body',
+      headers: { Authorization: 'Bearer s3cret', Cookie: 'id=42', 'Proxy-Authorization': 'Basic x', 'X-Custom': 'kept' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const r = (await res.json()) as Reflection;
+    assert.equal(r.transport, 'http');
+    assert.equal(r.method, 'PUT');
+    assert.equal(r.path, '/api/items');
+    assert.deepEqual(r.query, { a: ['1', '2'], b: 'x y' });
+    assert.equal(r.headers.authorization, '[redacted]');
+    assert.equal(r.headers.cookie, '[redacted]');
+    assert.equal(r.headers['proxy-authorization'], '[redacted]');
+    assert.equal(r.headers['x-custom'], 'kept');
+    assert.equal(r.body, 'hello body');
+    assert.equal(r.bodyEncoding, 'utf8');
+    assert.equal(r.bodyBytes, 10);
+    assert.equal(r.client.address, '127.0.0.1');
+    assert.equal(r.server.port, port);
+    assert.equal(r.tls, null);
+    assert.ok(!Number.isNaN(Date.parse(r.timing.receivedAt)));
+  });
+
+  it('a binary body comes back as base64', async () => {
+    const body = Buffer.from([0xff, 0x00, 0xfe, 0x80]);
+    const r = (await (await fetch(base, { method: 'POST', body })).json()) as Reflection;
+    assert.equal(r.bodyEncoding, 'base64');
+    assert.equal(r.body, body.toString('base64'));
+  });
+
+  it('?status, ?delay and ?body control the reply', async () => {
+    const res = await fetch(`${base}/?status=503`);
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as Reflection).method, 'GET');
+    const t0 = performance.now();
+    const delayed = (await (await fetch(`${base}/?delay=150ms`)).json()) as Reflection;
+    assert.ok(performance.now() - t0 >= 140);
+    assert.equal(delayed.timing.delayMs, 150);
+    const capped = (await (await fetch(`${base}/?delay=1h`)).json()) as Reflection;
+    assert.equal(capped.timing.delayMs, 300, 'capped at http.maxDelay');
+    const body = await fetch(`${base}/?body=${encodeURIComponent('{"ok":true}')}&status=201`);
+    assert.equal(body.status, 201);
+    assert.deepEqual(await body.json(), { ok: true });
+    const text = await fetch(`${base}/?body=plain`);
+    assert.equal(await text.json(), 'plain');
+    const bad = await fetch(`${base}/?status=42`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { error: 'invalid status: "42" (from 200 to 599)' });
+  });
+
+  it('never replies with HTML: <script> in path, query and body comes back escaped in JSON', async () => {
+    const res = await fetch(`${base}/<script>alert(1)</script>?body=<script>x</script>`, { method: 'POST', body: '<script>alert(2)</script>' });
+    const text = await res.text();
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.ok(!text.includes('<'), 'no raw < in the reply');
+    assert.equal(JSON.parse(text), '<script>x</script>');
+    const r = (await (await fetch(`${base}/<script>`, { method: 'POST', body: '<b>' })).json()) as Reflection;
+    assert.equal(r.path, '/%3Cscript%3E');
+    assert.equal(r.body, '<b>');
+  });
+
+  it('CRLF in a reflected value stays inside the JSON string', async () => {
+    const reply = await rawRequest(port, 'GET /a%0d%0aSet-Cookie:%20x=1?q=%0d%0aInjected:%20yes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const [head, body] = reply.split('\r\n\r\n');
+    assert.ok(!/^set-cookie|^injected/im.test(head ?? ''), 'no header injected');
+    const r = JSON.parse(body ?? '') as Reflection;
+    assert.equal(r.query.q, '\r\nInjected: yes');
+  });
+
+  it('413 for a body above http.maxBody, by Content-Length or streamed', async () => {
+    const big = await fetch(base, { method: 'POST', body: 'x'.repeat(1025) });
+    assert.equal(big.status, 413);
+    assert.deepEqual(await big.json(), { error: 'body too large: 1025 bytes (at most 1024)' });
+    const chunked = await rawRequest(
+      port,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+      (s) => s.write(`800\r\n${'y'.repeat(2048)}\r\n0\r\n\r\n`),
+    );
+    assert.match(chunked, /^HTTP\/1\.1 413 /);
+  });
+
+  it('431 for more than 100 headers (a header flood), and for more than 16 KiB of them', async () => {
+    const headers = Array.from({ length: 150 }, (_, i) => `X-H${i}: ${i}\r\n`).join('');
+    const flood = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\n${headers}\r\n`);
+    assert.match(flood, /^HTTP\/1\.1 431 /);
+    const huge = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(huge, /^HTTP\/1\.1 431 /);
+    assert.match(huge, /"error":"request headers too large"/);
+  });
+
+  it('slow headers: a request whose headers do not arrive within the header timeout gets 408 and is closed', async () => {
+    const t0 = performance.now();
+    const reply = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+    const ms = performance.now() - t0;
+    assert.match(reply, /^HTTP\/1\.1 408 /);
+    assert.ok(ms < 3000, `closed after ${Math.round(ms)} ms`);
+  });
+
+  it('a WebSocket upgrade on the same port gets WebSocket echo', async () => {
+    const ws = new WebSocket(base.replace('http://', 'ws://') + '/any/path');
+    await once(ws, 'open');
+    ws.send('over http port');
+    const [data, isBinary] = (await once(ws, 'message')) as [Buffer, boolean];
+    assert.equal(data.toString(), 'over http port');
+    assert.equal(isBinary, false);
+    ws.close();
+    await once(ws, 'close');
+  });
+
+  it('curl: GET, POST --data, the query controls, and a <script> path that comes back as JSON', { skip: missing('curl') }, async () => {
+    const get = await runTool('curl', ['-s', '-i', `${base}/hello?x=1`]);
+    const out = get.stdout.toString();
+    assert.match(out, /^HTTP\/1\.1 200 OK/);
+    assert.match(out, /content-type: application\/json; charset=utf-8/i);
+    const r = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)) as Reflection;
+    assert.equal(r.path, '/hello');
+    assert.equal(r.headers['user-agent']?.startsWith('curl/'), true);
+    const post = JSON.parse((await runTool('curl', ['-s', '--data', 'a=b', base])).stdout.toString()) as Reflection;
+    assert.equal(post.method, 'POST');
+    assert.equal(post.body, 'a=b');
+    const status = await runTool('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${base}/?status=418`]);
+    assert.equal(status.stdout.toString(), '418');
+    const script = await runTool('curl', ['-s', '--path-as-is', `${base}/<script>alert(1)</script>`]);
+    assert.ok(!script.stdout.toString().includes('<script>'));
+    assert.equal((JSON.parse(script.stdout.toString()) as Reflection).path, '/<script>alert(1)</script>');
+  });
+
+  it('--reveal-secrets shows the Authorization header', async () => {
+    const open = await serve({ listen: 'http://127.0.0.1:0', http: { revealSecrets: true } });
+    try {
+      const r = (await (await fetch(open.addresses[0] ?? '', { headers: { Authorization: 'Bearer visible' } })).json()) as Reflection;
+      assert.equal(r.headers.authorization, 'Bearer visible');
+    } finally {
+      await open.destroy();
+    }
+  });
+});
+
+describe('HTTPS reflection', { skip: missing('openssl', 'curl') }, () => {
+  let pki: Pki;
+  let server: EchoServer;
+  let base: string;
+  before(async () => {
+    pki = makePki();
+    server = await serve({
+      listen: 'https://127.0.0.1:0',
+      tls: { cert: pki.pem(pki.serverCert), key: pki.pem(pki.serverKey), clientCa: pki.pem(pki.caCert) },
+    });
+    base = server.addresses[0] ?? '';
+  });
+  after(async () => {
+    await server.destroy();
+    pki.remove();
+  });
+
+  it('curl with a client certificate sees TLS details: protocol, ALPN, SNI, client certificate subject', async () => {
+    const port = base.slice(base.lastIndexOf(':') + 1);
+    const r = await runTool('curl', [
+      '-s',
+      '--cacert', pki.caCert,
+      '--cert', pki.clientCert,
+      '--key', pki.clientKey,
+      '--resolve', `localhost:${port}:127.0.0.1`,
+      `https://localhost:${port}/secure`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const body = JSON.parse(r.stdout.toString()) as Reflection;
+    assert.equal(body.transport, 'https');
+    assert.match(body.tls?.protocol ?? '', /^TLSv1\.[23]$/);
+    assert.equal(body.tls?.alpn, 'http/1.1');
+    assert.equal(body.tls?.sni, 'localhost');
+    assert.equal(body.tls?.clientCertificate?.subject, 'CN=test client, O=netecho');
+  });
+
+  it('refuses curl without a client certificate', async () => {
+    const r = await runTool('curl', ['-s', '--cacert', pki.caCert, base]);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stdout.toString(), '');
+  });
+});
