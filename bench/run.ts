@@ -8,20 +8,17 @@
  *   npm run bench                       # the full matrix (about 25 minutes)
  *   npm run bench -- --quick            # 1 KiB and 64 KiB at 50 connections, 3 rounds (about 5 minutes)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bench } from '../src/bench/bench.js';
 import type { BenchResult } from '../src/bench/result.js';
 import { cpuMicros, rssBytes } from './proc.js';
+import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, goBinary, has, median, start, transportsSection, type Peer, type Running } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PEERS = `${ROOT}bench/peers/`;
 const TUTORIAL = fileURLToPath(new URL('../../../shared/peers/tutorial_threaded_server.py', import.meta.url));
-const BUILD = `${ROOT}.bench-tmp/`;
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const PRINT = args.includes('--print');
@@ -31,37 +28,13 @@ const WARMUP = Number(argValue('--warmup') ?? 1);
 const IDLE = Number(argValue('--idle') ?? 10_000);
 /** Only the idle-memory measurement (printed), for a quick check. */
 const IDLE_ONLY = args.includes('--idle-only');
-const SERVER_CORE = '0';
-const CLIENT_CORE = '1';
 
 function argValue(name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-interface Peer {
-  name: string;
-  /** Command to start on `port`, or a reason it is missing. */
-  command: (port: number) => string[] | string;
-  env?: NodeJS.ProcessEnv;
-}
-
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const systemPythonHas = (mod: string): boolean => spawnSync('/usr/bin/python3', ['-c', `import ${mod}`]).status === 0;
-
-function goBinary(name: string): string | null {
-  if (!has('go')) return null;
-  mkdirSync(BUILD, { recursive: true });
-  const out = `${BUILD}${name}`;
-  if (!existsSync(out)) {
-    const r = spawnSync('go', ['build', '-o', out, `${PEERS}${name}.go`], { env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: `${BUILD}gocache`, GOPATH: `${BUILD}gopath` } });
-    if (r.status !== 0) return null;
-  }
-  return out;
-}
-
-/** The node flags on bin/netecho.js's shebang line: netecho is measured as its bin runs. */
-const BIN_FLAGS = (readFileSync(`${ROOT}bin/netecho.js`, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
 
 const PEER_LIST: Peer[] = [
   {
@@ -80,54 +53,6 @@ const PEER_LIST: Peer[] = [
     command: (port) => (existsSync(TUTORIAL) ? ['python3', TUTORIAL, String(port)] : 'shared/peers not beside the repository'),
   },
 ];
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('server exited');
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface Running {
-  pid: number;
-  port: number;
-  stop: () => Promise<void>;
-}
-
-async function start(peer: Peer): Promise<Running | string> {
-  const port = await freePort();
-  const cmd = peer.command(port);
-  if (typeof cmd === 'string') return cmd;
-  const child = spawn('taskset', ['-c', SERVER_CORE, ...cmd], { stdio: 'ignore', env: { ...process.env, ...peer.env } });
-  await waitForPort(port, child);
-  return {
-    pid: child.pid ?? 0,
-    port,
-    stop: async () => {
-      child.kill('SIGKILL');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
 
 interface Cell {
   size: number;
@@ -188,13 +113,6 @@ async function idleBytes(server: Running, count: number): Promise<number> {
   for (const s of sockets) s.destroy();
   return (after - before) / count;
 }
-
-const median = (xs: number[]): number => {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function clientCheck(): Promise<string> {
   const client = goBinary('client');
@@ -299,7 +217,10 @@ async function main(): Promise<void> {
   const doc = render(cells, active, samples, idle, client, key);
   if (PRINT || IDLE_ONLY) process.stdout.write(doc);
   else {
-    writeFileSync(`${ROOT}docs/benchmarks.md`, doc);
+    // Keep the TLS and WebSocket tables that bench/transports.ts wrote.
+    const path = `${ROOT}docs/benchmarks.md`;
+    const kept = existsSync(path) ? transportsSection(readFileSync(path, 'utf8')) : '';
+    writeFileSync(path, kept === '' ? doc : `${doc}\n${kept}\n`);
     console.error('wrote docs/benchmarks.md');
   }
 }

@@ -122,19 +122,22 @@ export class WebSocketEcho {
 function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   const echo = (this as EchoWebSocket)[kEcho];
   if (echo.target.finishing) return;
-  this.send(data, { binary: isBinary }, onSent.bind(this as EchoWebSocket));
   const max = echo.context.limits.maxQueuedBytes;
-  if (!echo.paused && this.bufferedAmount >= max) {
-    echo.paused = true;
-    this.pause();
-    const stallMs = echo.context.limits.sendStallTimeoutMs;
-    if (stallMs > 0) echo.stallTimer = setTimeout(checkStall, stallMs, this as EchoWebSocket, this.bufferedAmount);
+  if (echo.paused || this.bufferedAmount + data.length < max) {
+    this.send(data, { binary: isBinary });
+    return;
   }
+  // This send crosses the queue limit: stop reading until it is written (everything before it is, too).
+  echo.paused = true;
+  this.pause();
+  this.send(data, { binary: isBinary }, onSent.bind(this as EchoWebSocket));
+  const stallMs = echo.context.limits.sendStallTimeoutMs;
+  if (stallMs > 0) echo.stallTimer = setTimeout(checkStall, stallMs, this as EchoWebSocket, this.bufferedAmount);
 }
 
 function onSent(this: EchoWebSocket): void {
   const echo = this[kEcho];
-  if (echo.paused && this.bufferedAmount < echo.context.limits.maxQueuedBytes) {
+  if (echo.paused) {
     echo.paused = false;
     if (echo.stallTimer !== null) clearTimeout(echo.stallTimer);
     echo.stallTimer = null;

@@ -158,6 +158,32 @@ describe('WebSocket echo', () => {
     assert.equal(await code, 1001);
   });
 
+  it('a client that never reads: the server stops reading from it, then closes it with send-stall', async () => {
+    const d = await serve({ listen: 'ws://127.0.0.1:0', maxQueued: '64KiB', sendStallTimeout: '300ms' });
+    try {
+      const reasons: string[] = [];
+      d.on('close', (c) => reasons.push(c.reason));
+      const ws = await open(d.addresses[0] ?? '');
+      ws.pause(); // stop reading the echoes
+      const chunk = Buffer.alloc(16 * 1024);
+      let sent = 0;
+      ws.on('error', () => {});
+      // Write until the server stops reading (our own queue grows) or 64 MiB, whichever first.
+      while (sent < 64 * 1024 * 1024 && ws.readyState === WebSocket.OPEN) {
+        ws.send(chunk);
+        sent += chunk.length;
+        if (ws.bufferedAmount > 4 * 1024 * 1024) break;
+        if (sent % (1024 * 1024) === 0) await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(ws.bufferedAmount > 0 || ws.readyState !== WebSocket.OPEN, 'the server stopped reading');
+      await until(() => reasons.length === 1, 10_000, 'the close');
+      assert.deepEqual(reasons, ['send-stall']);
+      ws.terminate();
+    } finally {
+      await d.destroy();
+    }
+  });
+
   it('--describe sends one text message about the connection first', async () => {
     const d = await serve({ listen: 'ws://127.0.0.1:0', describe: true });
     try {

@@ -1,0 +1,103 @@
+/** Pieces the benchmark harnesses share: peers to start pinned to a core, ports, medians. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PEERS = `${ROOT}bench/peers/`;
+export const BUILD = `${ROOT}.bench-tmp/`;
+export const SERVER_CORE = '0';
+export const CLIENT_CORE = '1';
+
+export interface Peer {
+  name: string;
+  /** Command to start on `port`, or a reason it is missing. */
+  command: (port: number) => string[] | string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Running {
+  pid: number;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+export const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** Build bench/peers/NAME.go once into .bench-tmp/; null when Go is missing or the build fails. */
+export function goBinary(name: string): string | null {
+  if (!has('go')) return null;
+  mkdirSync(BUILD, { recursive: true });
+  const out = `${BUILD}${name}`;
+  if (!existsSync(out)) {
+    const r = spawnSync('go', ['build', '-o', out, `${PEERS}${name}.go`], { env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: `${BUILD}gocache`, GOPATH: `${BUILD}gopath` } });
+    if (r.status !== 0) return null;
+  }
+  return out;
+}
+
+/** The node flags on bin/netecho.js's shebang line: netecho is measured as its bin runs. */
+export const BIN_FLAGS = (readFileSync(`${ROOT}bin/netecho.js`, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('server exited');
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Start a peer pinned to the server core; resolves once its port accepts connections. */
+export async function start(peer: Peer): Promise<Running | string> {
+  const port = await freePort();
+  const cmd = peer.command(port);
+  if (typeof cmd === 'string') return cmd;
+  const child = spawn('taskset', ['-c', SERVER_CORE, ...cmd], { stdio: 'ignore', env: { ...process.env, ...peer.env } });
+  await waitForPort(port, child);
+  return {
+    pid: child.pid ?? 0,
+    port,
+    stop: async () => {
+      child.kill('SIGKILL');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+export const median = (xs: number[]): number => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** docs/benchmarks.md keeps the transport tables between these markers; each harness rewrites only its part. */
+export const TRANSPORTS_BEGIN = '<!-- bench/transports.ts: begin -->';
+export const TRANSPORTS_END = '<!-- bench/transports.ts: end -->';
+
+/** The marked transports section of a document, or ''. */
+export function transportsSection(doc: string): string {
+  const a = doc.indexOf(TRANSPORTS_BEGIN);
+  const b = doc.indexOf(TRANSPORTS_END);
+  return a >= 0 && b > a ? doc.slice(a, b + TRANSPORTS_END.length) : '';
+}
