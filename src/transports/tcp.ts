@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { fromListenError } from '../errors.js';
+import { admitSocket } from './admit.js';
 import { describeConnection } from './describe.js';
 import { admitStream, socketOnRead, startEcho } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
@@ -42,35 +43,31 @@ interface ListenerState {
 
 function onConnection(state: ListenerState, raw: net.Socket): void {
   const { context } = state;
-  const remoteAddress = raw.remoteAddress;
-  if (remoteAddress === undefined) {
-    // Reset before we could look at it.
-    raw.destroy();
-    return;
-  }
-  const remotePort = raw.remotePort ?? 0;
-  const id = context.admit('tcp', remoteAddress, remotePort);
-  if (id === null) {
-    // Refused by a limit: reset at once so the client knows, rather than a silent empty echo.
-    raw.resetAndDestroy();
-    return;
-  }
+  const admitted = admitSocket(context, 'tcp', raw);
+  if (admitted === null) return;
   const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tcp', raw))}\n` : undefined;
   const adopted = adopt(raw, state.scratch, state.highWaterMark);
   const socket = adopted ?? raw;
-  const conn = admitStream(context, { wire: socket, transport: 'tcp', id, remoteAddress, remotePort });
+  const conn = admitStream(context, { wire: socket, transport: 'tcp', ...admitted });
   startEcho(conn, { socket, onread: adopted !== null, preamble });
 }
 
-/** Listen on a net.Server built by `create`, resolving with the Listener once it listens. Shared by TCP and TLS. */
+/**
+ * Listen with `server`, resolving with the Listener once it listens. Shared by TCP, TLS and the web listeners;
+ * `onClose` runs when the listener closes (or fails to start).
+ */
 export function listenStream(
   server: net.Server,
   endpoint: Endpoint,
   context: TransportContext,
+  onClose?: () => void,
 ): Promise<Listener> {
   const target = formatEndpoint(endpoint);
   return new Promise((resolve, reject) => {
-    const onStartError = (err: Error): void => reject(fromListenError(err, target));
+    const onStartError = (err: Error): void => {
+      onClose?.();
+      reject(fromListenError(err, target));
+    };
     server.once('error', onStartError);
     server.listen({ host: endpoint.host, port: endpoint.port }, () => {
       server.removeListener('error', onStartError);
@@ -82,6 +79,7 @@ export function listenStream(
         close: () =>
           new Promise<void>((done) => {
             // close() stops accepting now; its callback waits for connections, which the server drains itself.
+            onClose?.();
             if (server.listening) server.close();
             done();
           }),

@@ -7,6 +7,7 @@
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
+import { admitSocket } from './admit.js';
 import { describeConnection } from './describe.js';
 import { admitStream, startEcho, type StreamConnection } from './stream-echo.js';
 import { listenStream, streamHighWaterMark } from './tcp.js';
@@ -36,18 +37,9 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
   } as tls.TlsOptions);
 
   server.on('connection', (raw: Wire) => {
-    const remoteAddress = raw.remoteAddress;
-    if (remoteAddress === undefined) {
-      raw.destroy();
-      return;
-    }
-    const remotePort = raw.remotePort ?? 0;
-    const id = context.admit('tls', remoteAddress, remotePort);
-    if (id === null) {
-      raw.resetAndDestroy();
-      return;
-    }
-    const conn = admitStream(context, { wire: raw, transport: 'tls', id, remoteAddress, remotePort });
+    const admitted = admitSocket(context, 'tls', raw);
+    if (admitted === null) return;
+    const conn = admitStream(context, { wire: raw, transport: 'tls', ...admitted });
     raw[kTls] = conn;
     // A connection that closes before its echo started failed its handshake (or was refused by mutual TLS).
     raw.prependOnceListener('close', () => {

@@ -11,9 +11,10 @@ import https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { WebSocket } from 'ws';
-import { formatEndpoint, type Endpoint } from '../endpoint.js';
-import { fromListenError } from '../errors.js';
+import type { Endpoint } from '../endpoint.js';
+import { admitSocket } from './admit.js';
 import { reflect, sendJson } from './reflect.js';
+import { listenStream } from './tcp.js';
 import { MIN_TLS_VERSION } from './tls-material.js';
 import type { CloseReason, ConnectionHandle, Listener, Transport, TransportContext } from './transport.js';
 import { WebSocketEcho, refuse, type UpgradeTarget } from './websocket.js';
@@ -105,17 +106,9 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
   let closing = false;
 
   server.on('connection', (raw: WebSocketOf) => {
-    const remoteAddress = raw.remoteAddress;
-    if (remoteAddress === undefined) {
-      raw.destroy();
-      return;
-    }
-    const remotePort = raw.remotePort ?? 0;
-    const id = context.admit(scheme, remoteAddress, remotePort);
-    if (id === null) {
-      raw.resetAndDestroy();
-      return;
-    }
+    const admitted = admitSocket(context, scheme, raw);
+    if (admitted === null) return;
+    const { id, remoteAddress, remotePort } = admitted;
     const conn = new WebConnection(raw, scheme, id, remoteAddress, remotePort);
     raw[kWeb] = conn;
     raw.once('close', () => {
@@ -188,27 +181,11 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     webSockets.upgrade(conn, req, socket, head);
   });
 
-  const target = formatEndpoint(endpoint);
-  return new Promise((resolve, reject) => {
-    const onStartError = (err: Error): void => {
-      webSockets.close();
-      reject(fromListenError(err, target));
-    };
-    server.once('error', onStartError);
-    server.listen({ host: endpoint.host, port: endpoint.port }, () => {
-      server.removeListener('error', onStartError);
-      server.on('error', (err) => context.warn(err));
-      const address = server.address() as net.AddressInfo;
-      resolve({
-        url: formatEndpoint({ scheme, host: address.address, port: address.port, path: '' }),
-        close: async () => {
-          closing = true;
-          webSockets.close();
-          // Stops accepting, and closes keep-alive connections with no request in progress.
-          if (server.listening) server.close();
-          server.closeIdleConnections();
-        },
-      });
-    });
+  // Closing: stop the heartbeat; after server.close() stops accepting, close keep-alive connections with no
+  // request in progress (the others get Connection: close on their reply).
+  return listenStream(server, endpoint, context, () => {
+    closing = true;
+    webSockets.close();
+    setImmediate(() => server.closeIdleConnections());
   });
 };
