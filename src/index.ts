@@ -2,8 +2,12 @@
 export { serve, EchoServer } from './server/server.js';
 export type { ServerEvents, ServerStats, RefusalInfo, RefusalReason, CloseOptions } from './server/server.js';
 export { DEFAULT_LIMITS } from './server/options.js';
-export type { ServeOptions, ServerLimits } from './server/options.js';
-export type { CloseInfo, CloseReason, PeerInfo } from './transports/transport.js';
+export type { ServeOptions, ServerLimits, TlsServeOptions, WebSocketServeOptions, HttpServeOptions, UdpServeOptions } from './server/options.js';
+export type { CloseInfo, CloseReason, PeerInfo, DatagramOutcome } from './transports/transport.js';
+export type { DroppedInfo, DropReason } from './server/server.js';
+export type { ConnectionDescription, TlsDescription } from './transports/describe.js';
+export type { Reflection } from './transports/reflect.js';
+export type { ClientTlsOptions } from './client/tls-options.js';
 
 export { send } from './client/send.js';
 export type { SendOptions, SendResult } from './client/send.js';
@@ -24,3 +28,8 @@ export type { BenchOptions, BenchMode } from './bench/options.js';
 export type { BenchResult } from './bench/result.js';
 export type { LatencySummary } from './bench/histogram.js';
 export type { TickInfo } from './bench/engine.js';
+
+export { get } from './http-client/get.js';
+export type { GetResponse, Hop } from './http-client/get.js';
+export type { GetOptions, RetryInfo } from './http-client/options.js';
+export type { Timing } from './http-client/timing.js';

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { NetechoError } from '../errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerGet } from './commands/get.js';
 import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT, EXIT_FOR_CODE } from './exit-codes.js';
@@ -41,10 +42,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         '  netecho send                                   # Send: Hello, World!\n' +
         '  netecho send ws://127.0.0.1:8080 hello\n  netecho send http://127.0.0.1:8080/path hello    # prints the JSON reflection\n' +
         '  netecho send tcp://127.0.0.1:65432 hi --count 5 --interval 200ms\n  cat file | netecho send tcp://127.0.0.1:65432 > copy\n' +
+        '  netecho get https://api.github.com/events --timing\n' +
         '  netecho bench tcp://127.0.0.1:65432 -c 50 --size 1KiB --duration 10s\n',
     );
   registerServe(program, io, setExit);
   registerSend(program, io, setExit);
+  registerGet(program, io, setExit);
   registerBench(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

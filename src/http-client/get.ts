@@ -1,0 +1,231 @@
+/**
+ * get(): the tutorial's `requests.get(url).json()`, as a client for diagnosing an API: redirects (with the
+ * chain kept), retries with backoff for idempotent requests, TLS options, proxies from the environment, and a
+ * timing breakdown measured from the connection's own events. Built on undici.
+ */
+import { STATUS_CODES } from 'node:http';
+import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { clientTlsOptions } from '../client/tls-options.js';
+import { AbortedError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
+import { resolveGetOptions, type GetConfig, type GetOptions } from './options.js';
+import { IDEMPOTENT, RETRY_CODES, RETRY_STATUSES, retryDelay } from './retry.js';
+import { phases, timedConnector, type ConnectionMarks, type Timing } from './timing.js';
+
+export type Headers = Record<string, string | string[]>;
+
+/** One response passed on the way (a redirect). */
+export interface Hop {
+  url: string;
+  status: number;
+  statusText: string;
+  httpVersion: string;
+  headers: Headers;
+}
+
+export interface GetResponse extends Hop {
+  /** The redirects followed, in order (the final response is not in it). */
+  redirects: Hop[];
+  body: Buffer;
+  /** Attempts made for the final request (1 + retries used). */
+  attempts: number;
+  timing: Timing;
+  /** The body as UTF-8 text. */
+  text(): string;
+  /** The body parsed as JSON. @throws ERR_NETECHO_PROTOCOL when it is not JSON */
+  json(): unknown;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+function statusText(status: number): string {
+  return STATUS_CODES[status] ?? '';
+}
+
+/**
+ * Make a request and read the whole response.
+ * @throws ERR_NETECHO_INVALID_URL, ERR_NETECHO_INVALID_ARGUMENT (before any connection);
+ *   ERR_NETECHO_CONNECT_REFUSED, ERR_NETECHO_HOST_NOT_FOUND, ERR_NETECHO_TIMEOUT, ERR_NETECHO_TLS,
+ *   ERR_NETECHO_CONNECTION_RESET, ERR_NETECHO_PROTOCOL (a body over maxBody, a redirect without Location),
+ *   ERR_NETECHO_ABORTED. An HTTP error status is not an error: check `status`.
+ */
+export async function get(url: string | URL, options: GetOptions = {}): Promise<GetResponse> {
+  const config = resolveGetOptions(url, options);
+  const sink: { current: ConnectionMarks | null; last: net.Socket | null } = { current: null, last: null };
+  const dispatcher = makeDispatcher(config, sink);
+  try {
+    const redirects: Hop[] = [];
+    let target = config.url;
+    let method = config.method;
+    let body = config.body;
+    const headers = { ...config.headers };
+    for (;;) {
+      const res = await withRetries(config, method, () => attempt(config, dispatcher, sink, target, method, headers, body, options.signal), options);
+      res.redirects = [...redirects];
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.status) || location === undefined || redirects.length >= config.maxRedirects) return res;
+      const next = new URL(Array.isArray(location) ? (location[0] ?? '') : location, target);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new ProtocolError(`${target.href} redirected to ${next.protocol}// (only http and https are followed)`);
+      }
+      redirects.push({ url: res.url, status: res.status, statusText: res.statusText, httpVersion: res.httpVersion, headers: res.headers });
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = method === 'HEAD' ? 'HEAD' : 'GET';
+        body = null;
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      // Credentials are for the origin they were given for.
+      if (next.origin !== target.origin) {
+        delete headers.authorization;
+        delete headers.cookie;
+      }
+      target = next;
+    }
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+function makeDispatcher(config: GetConfig, sink: { current: ConnectionMarks | null; last: net.Socket | null }): Dispatcher {
+  const tls = clientTlsOptions(config.url.hostname.replace(/^\[|\]$/g, ''), config.tls);
+  if (config.proxy !== null) {
+    return new ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
+  }
+  return new Agent({
+    connect: timedConnector({ ...tls, timeout: config.timeoutMs || null } as Parameters<typeof timedConnector>[0], sink),
+    connections: 1,
+  });
+}
+
+async function withRetries(config: GetConfig, method: string, once: () => Promise<GetResponse>, options: GetOptions): Promise<GetResponse> {
+  const retries = IDEMPOTENT.has(method) ? config.retry : 0;
+  for (let n = 1; ; n++) {
+    let res: GetResponse | null = null;
+    let reason: string;
+    let retryAfter: string | undefined;
+    try {
+      res = await once();
+      if (!RETRY_STATUSES.has(res.status) || n > retries) {
+        res.attempts = n;
+        return res;
+      }
+      reason = `HTTP ${res.status}`;
+      const ra = res.headers['retry-after'];
+      retryAfter = Array.isArray(ra) ? ra[0] : ra;
+    } catch (err) {
+      if (!(err instanceof NetechoError) || !RETRY_CODES.has(err.code) || n > retries) throw err;
+      reason = err.code;
+    }
+    const delayMs = retryDelay(n, config.retryMaxDelayMs, retryAfter);
+    options.onRetry?.({ attempt: n, delayMs, reason });
+    await sleep(delayMs, options.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function attempt(
+  config: GetConfig,
+  dispatcher: Dispatcher,
+  sink: { current: ConnectionMarks | null; last: net.Socket | null },
+  target: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | null,
+  signal: AbortSignal | undefined,
+): Promise<GetResponse> {
+  const where = target.href;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer =
+    config.timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, config.timeoutMs)
+      : null;
+  sink.current = null;
+  const start = performance.now();
+  try {
+    const res = await request(target, {
+      dispatcher,
+      method: method as Dispatcher.HttpMethod,
+      headers: { 'user-agent': `netecho`, ...headers },
+      body,
+      signal: controller.signal,
+      headersTimeout: config.timeoutMs,
+      bodyTimeout: config.timeoutMs,
+    });
+    const headersAt = performance.now();
+    const marks = sink.current as ConnectionMarks | null;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > config.maxBodyBytes) {
+        controller.abort();
+        throw new ProtocolError(`${where}: body larger than ${config.maxBodyBytes} bytes (raise maxBody)`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const endAt = performance.now();
+    const bodyBytes = Buffer.concat(chunks);
+    const socket = marks?.socket ?? sink.last;
+    const response: GetResponse = {
+      url: target.href,
+      status: res.statusCode,
+      statusText: statusText(res.statusCode),
+      httpVersion: '1.1',
+      headers: res.headers as Headers,
+      redirects: [],
+      body: bodyBytes,
+      attempts: 1,
+      timing: phases(start, marks, headersAt, endAt, socket, config.proxy),
+      text: () => bodyBytes.toString('utf8'),
+      json: () => {
+        try {
+          return JSON.parse(bodyBytes.toString('utf8')) as unknown;
+        } catch {
+          throw new ProtocolError(`${where}: the body is not JSON`);
+        }
+      },
+    };
+    return response;
+  } catch (err) {
+    if (err instanceof NetechoError) throw err;
+    if (timedOut) throw new TimeoutError(`timed out after ${config.timeoutMs} ms waiting for ${where}`);
+    if (signal?.aborted) throw new AbortedError();
+    throw fromUndiciError(err, where);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function fromUndiciError(err: unknown, where: string): NetechoError {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TimeoutError(`timed out waiting for ${where}`);
+  }
+  if (code === 'UND_ERR_SOCKET') return fromConnectError((err as { cause?: unknown }).cause ?? Object.assign(new Error('closed'), { code: 'ECONNRESET' }), where);
+  const cause = (err as { cause?: unknown }).cause;
+  return fromConnectError(cause instanceof Error && (cause as NodeJS.ErrnoException).code ? cause : err, where);
+}
+
