@@ -1,6 +1,6 @@
 /**
  * Exit codes: the CLI's contract with scripts. 2 is a usage error as in most tools; network failures use the
- * sysexits.h numbers so each kind has its own; 3, 4 and 5 are kept for HTTP status classes (get --check-status).
+ * sysexits.h numbers so each kind has its own; 3, 4 and 5 are HTTP status classes (get --check-status).
  */
 import type { NetechoErrorCode } from '../errors.js';
 

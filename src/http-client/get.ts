@@ -3,6 +3,7 @@
  * chain kept), retries with backoff for idempotent requests, TLS options, proxies from the environment, and a
  * timing breakdown measured from the connection's own events. Built on undici.
  */
+import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,7 @@ export interface GetResponse extends Hop {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const USER_AGENT = `netecho/${(JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
 
 function statusText(status: number): string {
   return STATUS_CODES[status] ?? '';
@@ -167,7 +169,7 @@ async function attempt(
     const res = await request(target, {
       dispatcher,
       method: method as Dispatcher.HttpMethod,
-      headers: { 'user-agent': `netecho`, ...headers },
+      headers: { 'user-agent': USER_AGENT, ...headers },
       body,
       signal: controller.signal,
       headersTimeout: config.timeoutMs,
