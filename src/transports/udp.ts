@@ -71,7 +71,8 @@ export const listenUdp: Transport = (endpoint: Endpoint, context: TransportConte
       reject(fromListenError(err, target));
     };
     socket.once('error', onStartError);
-    socket.bind({ address: endpoint.host, port: endpoint.port, exclusive: true }, () => {
+    // Not exclusive: under `serve --workers` the cluster primary binds once and shares the socket.
+    socket.bind({ address: endpoint.host, port: endpoint.port }, () => {
       socket.removeListener('error', onStartError);
       socket.on('error', (err) => context.warn(err));
       const address = socket.address();

@@ -81,3 +81,31 @@ describe('netecho serve tcp:// tls:// udp:// http:// --self-signed', () => {
     assert.match(server.stderr(), /stopped .*datagrams\.received=\d+/);
   });
 });
+
+describe('netecho serve tls:// udp:// --self-signed --workers 2', () => {
+  it('every worker serves the one certificate the primary made and printed; UDP is shared', async () => {
+    const server = await startCliServer(['tls://127.0.0.1:0', 'udp://127.0.0.1:0', '--self-signed', '--workers', '2', '--json']);
+    try {
+      const printed = JSON.parse(server.url) as { addresses: string[]; fingerprint256: string; workers: number };
+      assert.equal(printed.workers, 2);
+      const [tls, udp] = printed.addresses as [string, string];
+      const { connect } = await import('node:tls');
+      const seen = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const fp = await new Promise<string>((resolve, reject) => {
+          const s = connect({ host: '127.0.0.1', port: Number(portOf(tls)), rejectUnauthorized: false }, () => {
+            resolve(s.getPeerCertificate().fingerprint256);
+            s.destroy();
+          });
+          s.on('error', reject);
+        });
+        seen.add(fp);
+      }
+      assert.deepEqual([...seen], [printed.fingerprint256]);
+      const r = await runCli(['send', udp, 'shared']);
+      assert.equal(r.stdout, 'Send: shared\nReceived: shared\n');
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -35,7 +35,10 @@ export function onPrimaryShutdown(handler: (force: boolean) => void): void {
   process.on('disconnect', () => handler(false));
 }
 
-export function runWorkers(count: number, log: Logger, io: CliIo, json: boolean): Promise<number> {
+/** The environment variable that hands the primary's throwaway certificate to its workers (PEM, as JSON). */
+export const WORKER_TLS_ENV = 'NETECHO_WORKER_TLS';
+
+export function runWorkers(count: number, log: Logger, io: CliIo, json: boolean, extra: { env?: Record<string, string>; fingerprint256?: string } = {}): Promise<number> {
   return new Promise((resolve) => {
     const workers = new Set<Worker>();
     let ready = 0;
@@ -63,7 +66,7 @@ export function runWorkers(count: number, log: Logger, io: CliIo, json: boolean)
     process.on('SIGTERM', onSignal);
 
     for (let i = 0; i < count; i++) {
-      const worker = cluster.fork();
+      const worker = cluster.fork(extra.env);
       workers.add(worker);
       worker.on('message', (m: Partial<WorkerMessage> | null) => {
         if (m?.netecho !== 'listening' || !Array.isArray(m.addresses)) return;
@@ -71,7 +74,8 @@ export function runWorkers(count: number, log: Logger, io: CliIo, json: boolean)
         if (ready === count && !started) {
           started = true;
           for (const url of m.addresses) log.info(`listening on ${url} with ${count} workers`);
-          io.stdout.write(json ? `${JSON.stringify({ addresses: m.addresses, workers: count })}\n` : m.addresses.map((a) => `${a}\n`).join(''));
+          const doc = { addresses: m.addresses, workers: count, ...(extra.fingerprint256 !== undefined && { fingerprint256: extra.fingerprint256 }) };
+          io.stdout.write(json ? `${JSON.stringify(doc)}\n` : m.addresses.map((a) => `${a}\n`).join(''));
         }
       });
       worker.on('exit', (code, signal) => {

@@ -11,7 +11,8 @@ import { formatDuration, formatSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { countFlag, durationFlag, fileFlag, logSettings, sizeFlag, type LogFlags } from '../options.js';
-import { runWorkers, isWorker, reportToPrimary, onPrimaryShutdown } from './serve-workers.js';
+import { loadTlsMaterial } from '../../transports/tls-material.js';
+import { WORKER_TLS_ENV, runWorkers, isWorker, reportToPrimary, onPrimaryShutdown } from './serve-workers.js';
 
 interface ServeFlags extends LogFlags {
   maxConnections?: string;
@@ -193,7 +194,20 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   const workers = countFlag(flags.workers, '--workers') ?? 1;
   if (workers > 1 && !isWorker()) {
     const log = createLogger({ format, level, destination: io.stderr });
+    // One throwaway certificate for all workers, made here: a client must see the same one whichever serves it.
+    const resolved = resolveServeOptions(options);
+    if (options.tls?.selfSigned && resolved.endpoints.some((e) => SECURE_SCHEMES.has(e.scheme))) {
+      const material = await loadTlsMaterial(options.tls, resolved.endpoints);
+      log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
+      const env = { [WORKER_TLS_ENV]: JSON.stringify({ cert: material.certPem, key: material.keyPem }) };
+      return runWorkers(workers, log, io, Boolean(flags.json), { env, fingerprint256: material.fingerprint256 });
+    }
     return runWorkers(workers, log, io, Boolean(flags.json));
+  }
+  const handed = isWorker() ? process.env[WORKER_TLS_ENV] : undefined;
+  if (handed !== undefined) {
+    const pem = JSON.parse(handed) as { cert: string; key: string };
+    options.tls = { ...options.tls, selfSigned: false, cert: pem.cert, key: pem.key };
   }
   const log = createLogger({ format, level, destination: io.stderr, ...(isWorker() ? { base: { worker: process.pid } } : {}) });
 
@@ -245,11 +259,12 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
 
 function attachLogs(server: EchoServer, log: Logger): void {
   if (log.isLevelEnabled('info')) {
-    server.on('connection', (c) => log.info({ id: c.id, peer: peerOf(c.remoteAddress, c.remotePort) }, 'open'));
+    server.on('connection', (c) => log.info({ id: c.id, transport: c.transport, peer: peerOf(c.remoteAddress, c.remotePort) }, 'open'));
   }
   server.on('close', (c) => {
     const fields = {
       id: c.id,
+      transport: c.transport,
       peer: peerOf(c.remoteAddress, c.remotePort),
       in: c.bytesIn,
       out: c.bytesOut,
