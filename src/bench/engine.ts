@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { createHistogram } from './histogram.js';
-import { dial, dialUdp, type Link } from './links.js';
+import { dial, dialHttp, dialUdp, type Link } from './links.js';
 import type { BenchConfig, BenchMode } from './options.js';
 
 export interface Counters {
@@ -332,7 +332,11 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
             onEcho: (buf: Buffer, len: number) => slot.conn?.onData(buf, len),
           };
           const socket =
-            endpoint.scheme === 'udp' ? await dialUdp(options, (msg, seq) => slot.conn?.onDatagram(msg, seq)) : await dial(options);
+            endpoint.scheme === 'udp'
+              ? await dialUdp(options, (msg, seq) => slot.conn?.onDatagram(msg, seq))
+              : endpoint.scheme === 'http' || endpoint.scheme === 'https'
+                ? await dialHttp(options, this.config.pipeline)
+                : await dial(options);
           slot.conn = new Connection(this, socket, payload);
           this.#connections.push(slot.conn);
         } catch {

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { formatEndpoint, type Endpoint, type Scheme } from '../endpoint.js';
 
 /** The schemes bench speaks. */
-export const BENCH_SCHEMES: readonly Scheme[] = ['tcp', 'tls', 'ws', 'wss', 'udp'];
+export const BENCH_SCHEMES: readonly Scheme[] = ['tcp', 'tls', 'ws', 'wss', 'udp', 'http', 'https'];
 import { clientEndpoint } from '../client/connect.js';
 import type { ClientTlsOptions } from '../client/tls-options.js';
 import { MAX_DATAGRAM } from '../client/udp.js';
@@ -85,6 +85,9 @@ export function resolveBenchOptions(url: string | Endpoint, options: BenchOption
   const pipeline = options.pipeline === undefined ? 1 : parseCount(options.pipeline, 'pipeline', 1);
   const rate = options.rate === undefined ? 0 : parseCount(options.rate, 'rate', 1);
   const stream = Boolean(options.stream);
+  if ((endpoint.scheme === 'http' || endpoint.scheme === 'https') && stream) {
+    throw new InvalidArgumentError(`invalid stream: ${endpoint.scheme}:// carries requests, not a stream (use the closed loop, --pipeline or --rate)`);
+  }
   if (endpoint.scheme === 'udp') {
     if (stream) throw new InvalidArgumentError('invalid stream: udp:// carries datagrams, not a stream (use --rate or the closed loop)');
     if (size < 4 || size > MAX_DATAGRAM) throw new InvalidArgumentError(`invalid size: ${size} bytes (udp:// takes 4 to ${MAX_DATAGRAM})`);

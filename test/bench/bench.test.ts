@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { bench } from '../../src/bench/bench.js';
+import { serve } from '../../src/index.js';
 import { split } from '../../src/bench/workers.js';
 import { rawServer, startServer, type TestServer } from '../helpers/net.js';
 import { runCli } from '../helpers/cli.js';
@@ -146,6 +149,57 @@ describe('bench()', () => {
   });
 });
 
+describe('bench() over other transports', () => {
+  it('tls, ws, udp and http: every echo verified, counts add up', async () => {
+    const server = await serve({
+      listen: ['tls://127.0.0.1:0', 'ws://127.0.0.1:0', 'udp://127.0.0.1:0', 'http://127.0.0.1:0'],
+      tls: { selfSigned: true },
+      udp: { rate: 1_000_000 },
+    });
+    try {
+      for (const url of server.addresses) {
+        const r = await bench(url, { ...quick, connections: 3, size: 256, timeout: '2s', tls: { ca: server.certificate?.pem ?? '' } });
+        assert.ok(r.roundTrips > 0, url);
+        assert.equal(r.errors.total, 0, url);
+        // Bytes of the messages in flight at either edge of the window count too: at most one per connection each.
+        assert.ok(Math.abs(r.bytesReceived - r.roundTrips * 256) <= 2 * 3 * 256, `${url}: ${r.bytesReceived} bytes for ${r.roundTrips}`);
+        assert.equal(r.datagrams === null, !url.startsWith('udp'), url);
+      }
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('http: a server that answers with other bytes is caught (mismatches)', async () => {
+    const wrong = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(Buffer.alloc(256, 7)));
+    });
+    wrong.listen(0, '127.0.0.1');
+    await once(wrong, 'listening');
+    try {
+      const r = await bench(`http://127.0.0.1:${(wrong.address() as net.AddressInfo).port}`, { ...quick, connections: 2, size: 256 });
+      assert.equal(r.roundTrips, 0);
+      assert.equal(r.errors.mismatches, 2);
+    } finally {
+      wrong.closeAllConnections();
+      wrong.close();
+    }
+  });
+
+  it('udp: datagrams the server drops are counted as lost, not errors', async () => {
+    const server = await serve({ listen: 'udp://127.0.0.1:0', udp: { rate: 50 } });
+    try {
+      const r = await bench(server.addresses[0] ?? '', { connections: 2, size: 64, duration: '600ms', warmup: 0, rate: 400, timeout: '100ms' });
+      assert.ok(r.datagrams !== null && r.datagrams.lost > 0, 'some lost to the cap');
+      assert.equal(r.errors.total, 0);
+      assert.ok(r.roundTrips > 0);
+    } finally {
+      await server.destroy();
+    }
+  });
+});
+
 describe('netecho bench (CLI)', () => {
   let t: TestServer;
   before(async () => {
@@ -185,7 +239,9 @@ describe('netecho bench (CLI)', () => {
       [['bench', t.url, '--rate', '5', '--stream'], 2, 'netecho: conflicting options: choose one of --pipeline, --rate and --stream\n'],
       [['bench', t.url, '-c', 'lots'], 2, 'netecho: invalid --connections: "lots" (expected a whole number >= 1)\n'],
       [['bench', t.url, '--source', '127.0.0.1,x'], 2, 'netecho: invalid --source: "x" is not an IP address\n'],
-      [['bench', 'http://127.0.0.1:9'], 2, 'netecho: benchmarking over http:// is not supported (supported: tcp, tls, ws, wss, udp)\n'],
+      [['bench', 'http://127.0.0.1:9', '--stream'], 2, 'netecho: invalid --stream: http:// carries requests, not a stream (use the closed loop, --pipeline or --rate)\n'],
+      [['bench', 'udp://127.0.0.1:9', '--size', '2'], 2, 'netecho: invalid --size: 2 bytes (udp:// takes 4 to 65507)\n'],
+      [['bench', 'ws://127.0.0.1:9', '--source', '127.0.0.2'], 2, 'netecho: invalid --source: source addresses are for tcp:// and tls:// (not ws://)\n'],
     ];
     for (const [args, code, message] of cases) {
       const r = await runCli(args);
