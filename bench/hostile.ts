@@ -8,13 +8,15 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { send } from '../src/index.js';
-import { fdCountOf, rssBytes } from './proc.js';
+import dgram from 'node:dgram';
+import WebSocket from 'ws';
+import { cpuMicros, fdCountOf, rssBytes } from './proc.js';
 
 const BIN = fileURLToPath(new URL('../../bin/netecho.js', import.meta.url));
 const MiB = 1024 * 1024;
 
-async function startServer(args: string[]): Promise<{ pid: number; port: number; stop: () => Promise<void>; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', 'tcp://127.0.0.1:0', '--log-format', 'json', '--log-level', 'warn', ...args], {
+async function startServer(args: string[], url = 'tcp://127.0.0.1:0'): Promise<{ pid: number; port: number; stop: () => Promise<void>; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', url, '--log-format', 'json', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -184,9 +186,112 @@ async function manyClients(clients: number): Promise<void> {
   await srv.stop();
 }
 
+/** One source floods a UDP listener: how much is answered, and the bytes out per byte in (amplification). */
+async function udpFlood(datagrams: number, rate: number): Promise<void> {
+  const srv = await startServer(['--udp-rate', String(rate)], 'udp://127.0.0.1:0');
+  const client = dgram.createSocket('udp4');
+  client.bind(0, '127.0.0.1');
+  await once(client, 'listening');
+  let repliesIn = 0;
+  let replyBytes = 0;
+  client.on('message', (m: Buffer) => {
+    repliesIn++;
+    replyBytes += m.length;
+  });
+  const payload = randomBytes(512);
+  const cpu0 = cpuMicros(srv.pid);
+  const t0 = performance.now();
+  for (let i = 0; i < datagrams; i++) {
+    client.send(payload, srv.port, '127.0.0.1');
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+  }
+  const sendMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 500)); // let the last replies land (a bound, not a sync)
+  const cpu = cpuMicros(srv.pid) - cpu0;
+  client.close();
+  await srv.stop();
+  console.log(
+    `UDP flood: ${datagrams} datagrams of 512 B from one source in ${ms(sendMs)} at --udp-rate ${rate}: ${repliesIn} answered ` +
+      `(${((repliesIn / datagrams) * 100).toFixed(2)}%), bytes out / bytes in = ${(replyBytes / (datagrams * 512)).toFixed(4)}; server CPU ${(cpu / 1000).toFixed(0)} ms`,
+  );
+}
+
+/** Many connections that never finish their headers; a normal request meanwhile. */
+async function slowHeaders(clients: number): Promise<void> {
+  const srv = await startServer(['--header-timeout', '2s', '--request-timeout', '4s', '--max-connections-per-ip', String(clients + 100)], 'http://127.0.0.1:0');
+  const base = `http://127.0.0.1:${srv.port}`;
+  const sockets = await Promise.all(Array.from({ length: clients }, () => connect(srv.port)));
+  const answers: string[] = [];
+  const t0 = performance.now();
+  const closed = sockets.map(
+    (sk) =>
+      new Promise<number>((resolve) => {
+        let first = '';
+        sk.on('data', (c: Buffer) => (first ||= c.toString('latin1', 0, 12)));
+        sk.on('error', () => {});
+        sk.on('close', () => {
+          answers.push(first);
+          resolve(performance.now() - t0);
+        });
+        sk.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      }),
+  );
+  const lat: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const a = performance.now();
+    await (await fetch(base)).arrayBuffer();
+    lat.push(performance.now() - a);
+  }
+  const closeTimes = await Promise.all(closed);
+  lat.sort((a, b) => a - b);
+  closeTimes.sort((a, b) => a - b);
+  await srv.stop();
+  const got408 = answers.filter((a) => a.startsWith('HTTP/1.1 408')).length;
+  console.log(
+    `slow headers: ${clients} connections never finishing their headers (--header-timeout 2s): ${got408} got 408, all closed between ` +
+      `${ms(closeTimes[0] ?? 0)} and ${ms(closeTimes[closeTimes.length - 1] ?? 0)}; a normal request meanwhile p50 ${ms(lat[10] ?? 0)} max ${ms(lat[19] ?? 0)}`,
+  );
+}
+
+/** Clients sending WebSocket messages over the limit: each closed with 1009; the server's memory. */
+async function oversizedWs(clients: number): Promise<void> {
+  const srv = await startServer(['--max-connections-per-ip', String(clients + 100)], 'ws://127.0.0.1:0');
+  const base = rssBytes(srv.pid);
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(srv.pid))), 20);
+  const big = Buffer.alloc(4 * MiB);
+  const codes = await Promise.all(
+    Array.from(
+      { length: clients },
+      () =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/`, { perMessageDeflate: false });
+          ws.on('open', () => ws.send(big));
+          ws.on('error', () => {});
+          ws.on('close', (code: number) => resolve(code));
+        }),
+    ),
+  );
+  clearInterval(sampler);
+  await srv.stop();
+  const c1009 = codes.filter((c) => c === 1009).length;
+  console.log(
+    `oversized WebSocket messages: ${clients} clients each sending 4 MiB (limit 1 MiB): ${c1009} closed with 1009; ` +
+      `server RSS before ${(base / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB`,
+  );
+}
+
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
-await manyClients(5000);
-await neverReading(100);
-await connectionCap(1000, 500);
-await resets(1000);
-await slowLoris(2000);
+// `--only NAME[,NAME]` runs some of the cases.
+const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : null;
+const cases: Array<[string, () => Promise<void>]> = [
+  ['many', () => manyClients(5000)],
+  ['never-reading', () => neverReading(100)],
+  ['cap', () => connectionCap(1000, 500)],
+  ['resets', () => resets(1000)],
+  ['slow-loris', () => slowLoris(2000)],
+  ['udp-flood', () => udpFlood(100_000, 1000)],
+  ['slow-headers', () => slowHeaders(1000)],
+  ['ws-oversized', () => oversizedWs(200)],
+];
+for (const [name, run] of cases) if (only === null || only.includes(name)) await run();
