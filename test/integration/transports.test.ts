@@ -50,6 +50,16 @@ describe('netecho serve tcp:// tls:// udp:// http:// --self-signed', () => {
     assert.deepEqual([body.method, body.path, body.query, body.body], ['POST', '/path', { x: '1' }, 'posted']);
   });
 
+  it('stream mode (stdin to the server, the echo to stdout) over tls:// and ws://, exact bytes', async () => {
+    const [, tls, , http] = addresses as [string, string, string, string];
+    const input = (await import('node:crypto')).randomBytes(1_000_000);
+    for (const [url, extra] of [[tls, ['--insecure']], [http.replace('http://', 'ws://'), []]] as const) {
+      const r = await runCli(['send', url, '-', '--verify', ...extra], { input });
+      assert.equal(r.code, 0, `${url}: ${r.stderr}`);
+      assert.ok(r.stdoutBytes.equals(input), url);
+    }
+  });
+
   it('real peers: openssl s_client, socat over UDP, curl', { skip: missing('openssl', 'socat', 'curl') }, async () => {
     const [, tls, udp, http] = addresses as [string, string, string, string];
     const s = await runToolUntil('openssl', ['s_client', '-connect', `127.0.0.1:${portOf(tls)}`, '-quiet'], 'tls line\n', (o) => o.length >= 9);

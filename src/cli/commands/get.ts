@@ -31,10 +31,10 @@ export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<nu
     .command('get')
     .summary('fetch a JSON API (or any URL) and show where the time went')
     .description(
-      'Request URL and print the body: JSON pretty-printed (in colour on a terminal unless NO_COLOR is set),\n' +
-        'other text as it is; binary bodies are not written to a terminal (use --output FILE, or a pipe).\n' +
-        'Redirects are followed (--max-redirects); idempotent requests can be retried (--retry) on connection\n' +
-        'errors, 429 and 5xx, with backoff and jitter, honouring Retry-After. Proxies from HTTP_PROXY, HTTPS_PROXY\n' +
+      'Request URL and print the body: JSON pretty-printed (in colour on a terminal unless NO_COLOR is set), ' +
+        'other text as it is; binary bodies are not written to a terminal (use --output FILE, or a pipe).\n\n' +
+        'Redirects are followed (--max-redirects); idempotent requests can be retried (--retry) on connection ' +
+        'errors, 429 and 5xx, with backoff and jitter, honouring Retry-After. Proxies from HTTP_PROXY, HTTPS_PROXY ' +
         'and NO_PROXY. Exit 0 whatever the status, unless --check-status.',
     )
     .argument('<url>', 'http:// or https:// URL')

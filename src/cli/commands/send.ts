@@ -29,15 +29,14 @@ export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<n
     .command('send')
     .summary('send a message, a stream or pings to an echo server')
     .description(
-      `Connect to URL (default ${DEFAULT_ENDPOINT}) and:\n` +
-        `  - send MESSAGE (default "${DEFAULT_MESSAGE}") and print it and the whole echo, as the tutorial's client does;\n` +
-        '  - with MESSAGE "-", or no MESSAGE and stdin a pipe or file: stream stdin to the server and the echo to stdout,\n' +
-        '    exact bytes, like nc, ending with a half-close;\n' +
-        '  - with --count or --interval: ping mode, one MESSAGE per interval, each round trip timed, then a summary.\n' +
-        'Over ws:// and wss:// a MESSAGE goes as one text message (stdin as binary messages); over udp:// as one\n' +
-        'datagram, sent again up to --retries times; to http:// and https:// it is POSTed and the reply printed\n' +
-        '(netecho serve replies with a JSON reflection of the request).\n' +
-        'A first argument containing "://" is the URL.',
+      `Connect to URL (default ${DEFAULT_ENDPOINT}) and send MESSAGE (default "${DEFAULT_MESSAGE}"); print it and ` +
+        "the whole echo, as the tutorial's client does.\n\n" +
+        'Stream mode: with MESSAGE "-", or no MESSAGE and stdin a pipe or file, stdin goes to the server and the ' +
+        'echo to stdout, exact bytes, like nc, ending with a half-close.\n\n' +
+        'Ping mode: with --count or --interval, one MESSAGE per interval, each round trip timed, then a summary.\n\n' +
+        'Over ws:// and wss:// a MESSAGE goes as one text message (stdin as binary messages); over udp:// as one ' +
+        'datagram, sent again up to --retries times; to http:// and https:// it is POSTed and the reply printed ' +
+        '(netecho serve replies with a JSON reflection of the request). A first argument containing "://" is the URL.',
     )
     .argument('[url]', 'the echo server: tcp, tls, udp, ws, wss, http or https://host:port')
     .argument('[message]', 'what to send')

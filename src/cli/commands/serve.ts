@@ -80,12 +80,12 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .command('serve')
     .summary('run the echo service')
     .description(
-      `Echo every byte back to every client, on each URL given (default ${DEFAULT_ENDPOINT}).\n` +
-        'Prints each listening URL on stdout (with the real port when asked for port 0); logs go to stderr.\n' +
-        'SIGINT/SIGTERM: stop accepting, let open connections finish (up to --drain-timeout), then exit 0;\n' +
-        'a second signal closes everything at once.\n' +
-        'Schemes: tcp:// and tls:// (byte streams), udp:// (datagrams, RFC 862), ws:// and wss:// (WebSocket\n' +
-        'messages), http:// and https:// (a JSON reflection of each request, and WebSocket echo on upgrade).',
+      `Echo every byte back to every client, on each URL given (default ${DEFAULT_ENDPOINT}). ` +
+        'Prints each listening URL on stdout (with the real port when asked for port 0); logs go to stderr.\n\n' +
+        'Schemes: tcp:// and tls:// (byte streams), udp:// (datagrams, RFC 862), ws:// and wss:// (WebSocket ' +
+        'messages), http:// and https:// (a JSON reflection of each request, and WebSocket echo on upgrade).\n\n' +
+        'SIGINT/SIGTERM: stop accepting, let open connections finish (up to --drain-timeout), then exit 0; ' +
+        'a second signal closes everything at once.',
     )
     .argument('[url...]', 'scheme://host:port to listen on, e.g. tcp://127.0.0.1:65432 http://[::1]:8080')
     .option('--max-connections <n>', `open connections in total, more are reset (default ${L.maxConnections})`)
