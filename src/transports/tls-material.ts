@@ -10,7 +10,6 @@ import { InvalidArgumentError } from '../errors.js';
 import type { TlsServeOptions } from '../server/options.js';
 
 export interface TlsMaterial {
-  readonly secureContext: tls.SecureContext;
   /** Mutual TLS: ask for a client certificate and refuse clients without a valid one. */
   readonly requireClientCert: boolean;
   /** The server certificate in PEM, and its SHA-256 fingerprint (AA:BB:...). */
@@ -57,9 +56,13 @@ export async function loadTlsMaterial(options: TlsServeOptions, endpoints: reado
       throw new InvalidArgumentError('invalid tls.clientCa: not a PEM certificate');
     }
   }
-  const secureContext = tls.createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION, ...(ca !== undefined && { ca }) });
+  // Load it once as the servers will, so a problem shows here, before anything listens.
+  try {
+    tls.createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION, ...(ca !== undefined && { ca }) });
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid tls.cert/tls.key: ${(err as Error).message}`);
+  }
   return {
-    secureContext,
     requireClientCert: ca !== undefined,
     certPem: cert,
     keyPem: key,

@@ -218,7 +218,7 @@ describe('get() over HTTPS', { skip: missing('openssl') }, () => {
   let base: string;
   before(async () => {
     pki = makePki();
-    server = https.createServer({ cert: pki.pem(pki.serverCert), key: pki.pem(pki.serverKey) }, (req, res) => {
+    server = https.createServer({ cert: pki.pem(pki.serverCert), key: pki.pem(pki.serverKey) }, (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ secure: true }));
     });
