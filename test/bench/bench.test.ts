@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -184,6 +185,33 @@ describe('bench() over other transports', () => {
     } finally {
       wrong.closeAllConnections();
       wrong.close();
+    }
+  });
+
+  it('udp: echoes that overtake older ones are counted as reordered', async () => {
+    // An echo server that holds each datagram until the next one comes, then answers the newer one first.
+    const swapper = dgram.createSocket('udp4');
+    let held: { msg: Buffer; port: number } | null = null;
+    swapper.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+      if (held === null) {
+        held = { msg, port: rinfo.port };
+        return;
+      }
+      swapper.send(msg, rinfo.port, rinfo.address);
+      swapper.send(held.msg, held.port, rinfo.address);
+      held = null;
+    });
+    swapper.bind(0, '127.0.0.1');
+    await once(swapper, 'listening');
+    try {
+      const r = await bench(`udp://127.0.0.1:${swapper.address().port}`, { connections: 1, size: 32, duration: '500ms', warmup: 0, rate: 200, timeout: '2s' });
+      assert.ok(r.datagrams !== null);
+      assert.ok(r.datagrams.reordered >= 20, `reordered ${r.datagrams.reordered}`);
+      assert.ok(Math.abs(r.datagrams.reordered * 2 - r.roundTrips) <= 2, `half of ${r.roundTrips} echoes came early`);
+      assert.equal(r.datagrams.lost, 0);
+      assert.equal(r.errors.total, 0);
+    } finally {
+      swapper.close();
     }
   });
 

@@ -104,6 +104,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   }
   const text = decodeText(res.body);
 
+  let delivered = true;
   if (flags.json) {
     io.stdout.write(
       `${JSON.stringify({
@@ -135,6 +136,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
       io.stdout.write(text.length > 0 && !text.endsWith('\n') && stdoutTty ? `${text}\n` : text);
     } else if (stdoutTty) {
       say(io, `binary body (${res.body.length} bytes${contentType ? `, ${contentType}` : ''}) not written to a terminal: use --output FILE or a pipe`);
+      delivered = false;
     } else {
       io.stdout.write(res.body);
     }
@@ -148,7 +150,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
     if (klass === 4) return 4;
     if (klass === 5) return 5;
   }
-  return EXIT.OK;
+  return delivered ? EXIT.OK : EXIT.FAILURE;
 }
 
 const FLAG: Record<string, string> = { maxRedirects: '--max-redirects', retry: '--retry', timeout: '--timeout', method: '-X', headers: '-H' };
