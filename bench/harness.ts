@@ -101,3 +101,38 @@ export function transportsSection(doc: string): string {
   const b = doc.indexOf(TRANSPORTS_END);
   return a >= 0 && b > a ? doc.slice(a, b + TRANSPORTS_END.length) : '';
 }
+
+/**
+ * Interleaved rounds (A B C … A B C …): each peer started alone for each cell, measured, stopped. `record` gets
+ * every sample; peers whose command is missing were filtered out before.
+ */
+export async function interleaved<C, S>(
+  rounds: number,
+  cells: readonly C[],
+  peers: readonly Peer[],
+  measure: (server: Running, cell: C) => Promise<S>,
+  record: (round: number, peer: Peer, cell: C, sample: S) => void,
+): Promise<void> {
+  for (let round = 1; round <= rounds; round++) {
+    for (const cell of cells) {
+      for (const peer of peers) {
+        const server = await start(peer);
+        if (typeof server === 'string') continue;
+        try {
+          record(round, peer, cell, await measure(server, cell));
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+  }
+}
+
+/** The peers that can start here; a line on stderr for each that cannot. */
+export function available(peers: readonly Peer[]): Peer[] {
+  return peers.filter((p) => {
+    const cmd = p.command(0);
+    if (typeof cmd === 'string') console.error(`skipping ${p.name}: ${cmd}`);
+    return typeof cmd !== 'string';
+  });
+}

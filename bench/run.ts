@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { bench } from '../src/bench/bench.js';
 import type { BenchResult } from '../src/bench/result.js';
 import { cpuMicros, rssBytes } from './proc.js';
-import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, goBinary, has, median, start, transportsSection, type Peer, type Running } from './harness.js';
+import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, available, goBinary, has, interleaved, median, start, transportsSection, type Peer, type Running } from './harness.js';
 
 const TUTORIAL = fileURLToPath(new URL('../../../shared/peers/tutorial_threaded_server.py', import.meta.url));
 const args = process.argv.slice(2);
@@ -169,32 +169,16 @@ async function main(): Promise<void> {
         { size: 65536, connections: 50 },
       ]
     : [64, 1024, 65536].flatMap((size) => [1, 50, 1000].map((connections) => ({ size, connections })));
-  const peers: Array<{ peer: Peer; note?: string }> = PEER_LIST.map((peer) => {
-    const cmd = peer.command(0);
-    return typeof cmd === 'string' ? { peer, note: cmd } : { peer };
-  });
-  for (const p of peers) if (p.note) console.error(`skipping ${p.peer.name}: ${p.note}`);
-  const active = peers.filter((p) => !p.note).map((p) => p.peer);
+  const active = available(PEER_LIST);
   const samples = new Map<string, Sample[]>();
   const key = (peer: string, c: Cell): string => `${peer}|${c.size}|${c.connections}`;
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const cell of cells) {
-      for (const peer of active) {
-        const server = await start(peer);
-        if (typeof server === 'string') continue;
-        try {
-          const s = await measure(server, cell);
-          (samples.get(key(peer.name, cell)) ?? samples.set(key(peer.name, cell), []).get(key(peer.name, cell))!).push(s);
-          console.error(
-            `round ${round} ${peer.name.padEnd(32)} ${String(cell.size).padStart(6)} B x ${String(cell.connections).padStart(4)}: ` +
-              `${s.rtps.toLocaleString('en-US').padStart(9)} rt/s  ${s.cpuPerRt.toFixed(1).padStart(6)} µs CPU/rt  p99 ${s.p99} µs  client ${s.clientCpu}%${s.errors ? `  ERRORS ${s.errors}` : ''}`,
-          );
-        } finally {
-          await server.stop();
-        }
-      }
-    }
-  }
+  await interleaved(ROUNDS, cells, active, measure, (round, peer, cell, s) => {
+    samples.set(key(peer.name, cell), [...(samples.get(key(peer.name, cell)) ?? []), s]);
+    console.error(
+      `round ${round} ${peer.name.padEnd(32)} ${String(cell.size).padStart(6)} B x ${String(cell.connections).padStart(4)}: ` +
+        `${s.rtps.toLocaleString('en-US').padStart(9)} rt/s  ${s.cpuPerRt.toFixed(1).padStart(6)} µs CPU/rt  p99 ${s.p99} µs  client ${s.clientCpu}%${s.errors ? `  ERRORS ${s.errors}` : ''}`,
+    );
+  });
   const idle: Array<[string, number]> = [];
   if (IDLE > 0) {
     for (const peer of active) {

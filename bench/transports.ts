@@ -16,10 +16,11 @@ import {
   ROOT,
   TRANSPORTS_BEGIN,
   TRANSPORTS_END,
+  available,
   goBinary,
   has,
+  interleaved,
   median,
-  start,
   transportsSection,
   type Peer,
   type Running,
@@ -126,31 +127,16 @@ async function main(): Promise<void> {
     '',
   ];
   for (const suite of suites()) {
-    const active = suite.peers.filter((p) => {
-      const cmd = p.command(0);
-      if (typeof cmd === 'string') console.error(`skipping ${p.name}: ${cmd}`);
-      return typeof cmd !== 'string';
-    });
+    const active = available(suite.peers);
     const samples = new Map<string, Sample[]>();
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const cell of cells) {
-        for (const peer of active) {
-          const server = await start(peer);
-          if (typeof server === 'string') continue;
-          try {
-            const s = await measure(suite.scheme, server, cell.size, cell.connections);
-            const k = `${peer.name}|${cell.size}`;
-            samples.set(k, [...(samples.get(k) ?? []), s]);
-            console.error(
-              `round ${round} ${suite.scheme} ${peer.name.padEnd(44)} ${String(cell.size).padStart(6)} B x ${cell.connections}: ` +
-                `${s.rtps.toLocaleString('en-US').padStart(8)} rt/s  ${s.cpuPerRt.toFixed(1).padStart(6)} µs CPU/rt  p99 ${s.p99} µs${s.errors ? `  ERRORS ${s.errors}` : ''}`,
-            );
-          } finally {
-            await server.stop();
-          }
-        }
-      }
-    }
+    await interleaved(ROUNDS, cells, active, (server, cell) => measure(suite.scheme, server, cell.size, cell.connections), (round, peer, cell, s) => {
+      const k = `${peer.name}|${cell.size}`;
+      samples.set(k, [...(samples.get(k) ?? []), s]);
+      console.error(
+        `round ${round} ${suite.scheme} ${peer.name.padEnd(44)} ${String(cell.size).padStart(6)} B x ${cell.connections}: ` +
+          `${s.rtps.toLocaleString('en-US').padStart(8)} rt/s  ${s.cpuPerRt.toFixed(1).padStart(6)} µs CPU/rt  p99 ${s.p99} µs${s.errors ? `  ERRORS ${s.errors}` : ''}`,
+      );
+    });
     lines.push(`### ${suite.title}`, '');
     if (active.length === 0) {
       lines.push('Not measured: no peer could start here.', '');
