@@ -158,6 +158,8 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     if (closing || conn.finishing) res.setHeader('Connection', 'close');
     const done = (): void => {
       conn.active--;
+      // Finished while this request was being answered: the reply said Connection: close, so go now.
+      if (conn.finishing && conn.active === 0 && conn.ws === null) (conn.http ?? conn.wire).end();
     };
     if (!reflects) {
       req.resume();

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { serve, type EchoServer } from '../../src/index.js';
+import { until } from '../helpers/net.js';
 import { missing, runTool } from '../helpers/peers.js';
 import { makePki, type Pki } from '../helpers/pki.js';
 
@@ -185,6 +186,24 @@ describe('HTTP reflection', () => {
     } finally {
       await open.destroy();
     }
+  });
+});
+
+describe('HTTP drain', () => {
+  it('a request in flight at the drain deadline gets its reply, then the connection closes', async () => {
+    const server = await serve({ listen: 'http://127.0.0.1:0' });
+    const base = server.addresses[0] ?? '';
+    const reply = fetch(`${base}/?delay=400ms`);
+    await until(() => server.connections === 1, 2000, 'the request to arrive');
+    const t0 = performance.now();
+    const closing = server.close({ drainTimeout: '100ms' });
+    const res = await reply;
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as Reflection).timing.delayMs, 400);
+    await closing;
+    // Closed when the reply was done, not at the 2 s linger after the deadline.
+    assert.ok(performance.now() - t0 < 1500, `closed after ${Math.round(performance.now() - t0)} ms`);
+    assert.equal(server.stats.closed['drain-deadline'], 1);
   });
 });
 
