@@ -42,6 +42,8 @@ describe('netecho (CLI conventions)', () => {
     [['serve', '--max-connections', '-3'], "netecho: invalid --max-connections: \"-3\" (expected a whole number >= 1)\n"],
     [['serve', '--log-format', 'xml'], 'netecho: invalid --log-format: "xml" (use text or json)\n'],
     [['send', 'tcp://127.0.0.1:9', '--count', 'many'], 'netecho: invalid --count: "many" (expected a whole number >= 1)\n'],
+    [['send', 'tcp://127.0.0.1:9', 'x', '--retries', '3'], 'netecho: --retries is for udp:// (not tcp://)\n'],
+    [['send', 'http://127.0.0.1:9', 'x', '--verify'], 'netecho: --verify is not for http:// (the reply is a reflection, not an echo)\n'],
     [['serve', 'https://127.0.0.1:0'], 'netecho: https:// needs a certificate: give --cert and --key, or --self-signed\n'],
     [['serve', 'tls://127.0.0.1:0', '--cert', '/nonexistent.pem', '--key', '/nonexistent.pem'], 'netecho: cannot read --cert "/nonexistent.pem": no such file\n'],
     [['serve', 'tls://127.0.0.1:0', '--key', 'k.pem'], 'netecho: --key needs --cert\n'],

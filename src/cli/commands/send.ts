@@ -66,7 +66,9 @@ async function runSend(first: string | undefined, second: string | undefined, fl
   const interval = durationFlag(flags.interval, '--interval');
   if (interval !== undefined && interval <= 0) throw new InvalidArgumentError('invalid --interval: must be greater than 0');
 
+  if (retries !== undefined && endpoint.scheme !== 'udp') throw new InvalidArgumentError(`--retries is for udp:// (not ${endpoint.scheme}://)`);
   if (endpoint.scheme === 'http' || endpoint.scheme === 'https') {
+    if (flags.verify) throw new InvalidArgumentError(`--verify is not for ${endpoint.scheme}:// (the reply is a reflection, not an echo)`);
     if (count !== undefined || interval !== undefined) throw new InvalidArgumentError(`--count and --interval are not for ${endpoint.scheme}:// (use udp, tcp, tls, ws or wss)`);
     const body = message === '-' || (message === undefined && stdinHasData()) ? await readAll(io.stdin) : Buffer.from(message ?? DEFAULT_MESSAGE);
     const reply = await postMessage(endpoint, body, { timeoutMs: timeout ?? 5000, tls });
