@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import type { NetechoError } from '../errors.js';
-import type { PingReply, PingSummary } from './ping.js';
+import { pingSummary, type PingReply, type PingSummary } from './ping.js';
 import { checkDatagram, probeUdp } from './udp.js';
 
 export interface UdpPingSettings {
@@ -69,16 +69,6 @@ export async function pingUdp(endpoint: Endpoint, s: UdpPingSettings): Promise<P
   const sum = rtts.reduce((a, b) => a + b, 0);
   const avg = received > 0 ? sum / received : 0;
   const variance = received > 0 ? rtts.reduce((a, b) => a + (b - avg) ** 2, 0) / received : 0;
-  return {
-    url: target,
-    sent,
-    received,
-    lost,
-    lossPercent: sent > 0 ? (lost / sent) * 100 : 0,
-    mismatches,
-    connectMs: 0,
-    elapsedMs: performance.now() - start,
-    rtt: received > 0 ? { min: Math.min(...rtts), avg, max: Math.max(...rtts), stddev: Math.sqrt(variance) } : null,
-    error,
-  };
+  const rtt = received > 0 ? { min: Math.min(...rtts), avg, max: Math.max(...rtts), stddev: Math.sqrt(variance) } : null;
+  return pingSummary({ url: target, sent, received, lost, mismatches, connectMs: 0, elapsedMs: performance.now() - start, rtt, error });
 }

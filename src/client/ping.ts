@@ -200,16 +200,12 @@ export async function ping(url: string | Endpoint, options: PingOptions = {}): P
 
   await closeGracefully(socket, Math.min(timeoutMs, 1000));
   const avg = received > 0 ? sum / received : 0;
-  return {
-    url: target,
-    sent,
-    received,
-    lost,
-    lossPercent: sent > 0 ? (lost / sent) * 100 : 0,
-    mismatches,
-    connectMs,
-    elapsedMs: performance.now() - start,
-    rtt: received > 0 ? { min, avg, max, stddev: Math.sqrt(Math.max(0, sumSq / received - avg * avg)) } : null,
-    error,
-  };
+  const rtt = received > 0 ? { min, avg, max, stddev: Math.sqrt(Math.max(0, sumSq / received - avg * avg)) } : null;
+  return pingSummary({ url: target, sent, received, lost, mismatches, connectMs, elapsedMs: performance.now() - start, rtt, error });
+}
+
+/** The summary object, with the loss percentage worked out (shared by the stream and UDP pings). */
+export function pingSummary(s: Omit<PingSummary, 'lossPercent'>): PingSummary {
+  const { url, sent, received, lost, mismatches, connectMs, elapsedMs, rtt, error } = s;
+  return { url, sent, received, lost, lossPercent: sent > 0 ? (lost / sent) * 100 : 0, mismatches, connectMs, elapsedMs, rtt, error };
 }
