@@ -92,6 +92,8 @@ export async function get(url: string | URL, options: GetOptions = {}): Promise<
 
 function makeDispatcher(config: GetConfig, sink: { current: ConnectionMarks | null; last: net.Socket | null }): Dispatcher {
   const tls = clientTlsOptions(config.url.hostname.replace(/^\[|\]$/g, ''), config.tls);
+  // Unless the user named one, each connection sends its own host as SNI (a redirect may go to another host).
+  if (config.tls?.servername === undefined) delete tls.servername;
   if (config.proxy !== null) {
     return new ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
   }
