@@ -11,7 +11,7 @@ import { formatDuration } from '../../units.js';
 import { EXIT, EXIT_FOR_CODE } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
 import { addClientTlsOptions, clientTlsFlags, countFlag, durationFlag, type ClientTlsFlags } from '../options.js';
-import { postMessage } from '../../client/reflect.js';
+import { get } from '../../http-client/get.js';
 import type { ClientTlsOptions } from '../../client/tls-options.js';
 
 interface SendFlags extends ClientTlsFlags {
@@ -71,7 +71,16 @@ async function runSend(first: string | undefined, second: string | undefined, fl
     if (flags.verify) throw new InvalidArgumentError(`--verify is not for ${endpoint.scheme}:// (the reply is a reflection, not an echo)`);
     if (count !== undefined || interval !== undefined) throw new InvalidArgumentError(`--count and --interval are not for ${endpoint.scheme}:// (use udp, tcp, tls, ws or wss)`);
     const body = message === '-' || (message === undefined && stdinHasData()) ? await readAll(io.stdin) : Buffer.from(message ?? DEFAULT_MESSAGE);
-    const reply = await postMessage(endpoint, body, { timeoutMs: timeout ?? 5000, tls });
+    // get() is the HTTP client; here it posts once and shows the first reply as it is.
+    const reply = await get(url, {
+      method: 'POST',
+      data: body,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      timeout: timeout ?? 5000,
+      maxRedirects: 0,
+      env: io.env,
+      ...(tls && { tls }),
+    });
     io.stdout.write(reply.body);
     if (reply.body.length > 0 && reply.body[reply.body.length - 1] !== 0x0a) io.stdout.write('\n');
     return EXIT.OK;
