@@ -21,7 +21,7 @@ const TRANSPORTS: Partial<Record<Scheme, Transport>> = {
 export function transportFor(scheme: Scheme): Transport {
   const transport = TRANSPORTS[scheme];
   if (transport === undefined) {
-    throw new UnsupportedSchemeError(`serving ${scheme}:// is not supported yet (supported: ${Object.keys(TRANSPORTS).join(', ')})`);
+    throw new UnsupportedSchemeError(`serving ${scheme}:// is not supported (supported: ${Object.keys(TRANSPORTS).join(', ')})`);
   }
   return transport;
 }
