@@ -3,7 +3,8 @@
  * wss:// listeners and for upgrades on http:// and https:// (web.ts owns the HTTP server and the connection).
  *
  * Limits: messages above websocket.maxMessage close with 1009 (ws's maxPayload, counted across fragments;
- * empty fragments are not stored); invalid UTF-8 in text closes with 1007 (ws); permessage-deflate is off
+ * empty fragments are not stored, and more than 16,384 fragments close with 1008); invalid UTF-8 in text
+ * closes with 1007 (ws); permessage-deflate is off
  * unless asked for; a ping every websocket.heartbeat drops clients that did not answer the last one;
  * an Origin allow-list refuses other origins with 403. Backpressure as for streams: above maxQueued bytes
  * waiting for a client, stop reading from it; no progress for sendStallTimeout closes it.
@@ -32,9 +33,13 @@ interface Echo {
 const kEcho = Symbol('netecho.websocket.echo');
 type EchoWebSocket = WebSocket & { [kEcho]: Echo };
 
+/** Fragments allowed in one message. */
+export const MAX_FRAGMENTS = 16 * 1024;
+
 /** Close codes ws uses for what it refuses, and the reason netecho logs. */
 const REASON_FOR_CODE: Record<number, CloseReason> = {
   1002: 'protocol-error',
+  1008: 'protocol-error',
   1007: 'protocol-error',
   1009: 'message-too-big',
 };
@@ -55,7 +60,11 @@ export class WebSocketEcho {
       clientTracking: false,
       maxPayload: ws.maxMessageBytes,
       perMessageDeflate: ws.deflate,
-    });
+      // ws's own defaults (8.23+), named here because docs/security.md promises them: more fragments in one
+      // message, or more unparsed chunks, close with 1008.
+      maxFragments: MAX_FRAGMENTS,
+      maxBufferedChunks: 256 * 1024,
+    } as ConstructorParameters<typeof WebSocketServer>[0]);
     this.#heartbeat = ws.heartbeatMs > 0 ? setInterval(() => this.#beat(), ws.heartbeatMs) : null;
     this.#heartbeat?.unref();
   }

@@ -83,6 +83,25 @@ describe('WebSocket echo', () => {
     await until(() => server.stats.closed['message-too-big'] === before + 2, 5000, 'the closes counted');
   });
 
+  it('too many fragments: 1,000 empty ones are fine, more than 16,384 close with 1008', async () => {
+    const ws = await open(url);
+    try {
+      for (let i = 0; i < 1000; i++) ws.send('', { fin: false });
+      ws.send('end', { fin: true });
+      const m = await nextMessage(ws);
+      assert.equal(m.isBinary, false);
+      assert.equal(m.data.toString(), 'end');
+    } finally {
+      ws.close();
+    }
+    const before = server.stats.closed['protocol-error'];
+    const flood = await open(url);
+    const code = closeCode(flood);
+    for (let i = 0; i < 20_000; i++) flood.send('', { fin: false });
+    assert.equal(await code, 1008);
+    await until(() => server.stats.closed['protocol-error'] === before + 1, 5000, 'the close counted');
+  });
+
   it('closes with 1007 on invalid UTF-8 in a text message', async () => {
     const ws = await open(url);
     const code = closeCode(ws);
