@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { serve, type EchoServer } from '../../src/index.js';
 import { until } from '../helpers/net.js';
@@ -118,6 +119,27 @@ describe('HTTP reflection', () => {
     assert.ok(!/^set-cookie|^injected/im.test(head ?? ''), 'no header injected');
     const r = JSON.parse(body ?? '') as Reflection;
     assert.equal(r.query.q, '\r\nInjected: yes');
+  });
+
+  it('property: a chunked body split anywhere is reflected byte for byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 1000 }), fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 10 }), async (bytes, sizes) => {
+        const body = Buffer.from(bytes);
+        const pieces: Buffer[] = [];
+        for (let at = 0, k = 0; at < body.length; k++) {
+          const n = Math.min(sizes[k % sizes.length] ?? 1, body.length - at);
+          pieces.push(Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), body.subarray(at, at + n), Buffer.from('\r\n')]));
+          at += n;
+        }
+        const chunked = Buffer.concat([...pieces, Buffer.from('0\r\n\r\n')]).toString('latin1');
+        const reply = await rawRequest(port, Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`, 'latin1'));
+        // rawRequest reads bytes as latin1; the JSON reply is UTF-8.
+        const r = JSON.parse(Buffer.from(reply.slice(reply.indexOf('\r\n\r\n') + 4), 'latin1').toString('utf8')) as Reflection;
+        assert.equal(r.bodyBytes, body.length);
+        assert.ok(Buffer.from(r.body ?? '', r.bodyEncoding === 'base64' ? 'base64' : 'utf8').equals(body));
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('413 for a body above http.maxBody, by Content-Length or streamed', async () => {

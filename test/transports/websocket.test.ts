@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { ping, send, serve, type EchoServer } from '../../src/index.js';
 import { until } from '../helpers/net.js';
@@ -65,6 +66,33 @@ describe('WebSocket echo', () => {
       parts.forEach((p, i) => ws.send(p, { fin: i === parts.length - 1, binary: true }));
       const m = await nextMessage(ws);
       assert.ok(m.data.equals(Buffer.concat(parts)));
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('property: however a message is split into fragments, it comes back whole and alike', async () => {
+    const ws = await open(url);
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 4000 }), fc.array(fc.nat(4000), { maxLength: 12 }), fc.boolean(), async (bytes, cuts, binary) => {
+          const data = binary ? Buffer.from(bytes) : Buffer.from(Buffer.from(bytes).toString('base64'));
+          const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+          const parts: Buffer[] = [];
+          let at = 0;
+          for (const p of points) {
+            parts.push(data.subarray(at, p));
+            at = p;
+          }
+          parts.push(data.subarray(at));
+          const reply = nextMessage(ws);
+          parts.forEach((part, i) => ws.send(part, { fin: i === parts.length - 1, binary }));
+          const m = await reply;
+          assert.equal(m.isBinary, binary);
+          assert.ok(m.data.equals(data));
+        }),
+        { numRuns: 60 },
+      );
     } finally {
       ws.close();
     }
