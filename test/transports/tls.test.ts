@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { send, serve, type EchoServer } from '../../src/index.js';
 import { until } from '../helpers/net.js';
 import { missing, runTool, runToolUntil } from '../helpers/peers.js';
@@ -45,6 +46,26 @@ describe('TLS echo', { skip: skipOpenssl }, () => {
     const got = await tlsEcho(port, data, { ca: pki.pem(pki.caCert) });
     assert.equal(got.length, data.length);
     assert.ok(got.equals(data));
+  });
+
+  it('property: bytes written in any chunking come back exactly, through TLS', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 5000 }), { minLength: 1, maxLength: 8 }), async (chunks) => {
+        const data = Buffer.concat(chunks.map((c) => Buffer.from(c)));
+        const got = await new Promise<Buffer>((resolve, reject) => {
+          const out: Buffer[] = [];
+          const s = tls.connect({ host: '127.0.0.1', port, allowHalfOpen: true, ca: pki.pem(pki.caCert) } as tls.ConnectionOptions, () => {
+            for (const c of chunks) s.write(c);
+            s.end();
+          });
+          s.on('data', (c: Buffer) => out.push(c));
+          s.on('end', () => resolve(Buffer.concat(out)));
+          s.on('error', reject);
+        });
+        assert.ok(got.equals(data));
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('reports its certificate fingerprint', () => {
