@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { ping, send, serve, type EchoServer } from '../../src/index.js';
 import { isGroupAddress } from '../../src/transports/udp.js';
 import { until } from '../helpers/net.js';
+import { runCli } from '../helpers/cli.js';
 import { missing, runTool, runToolUntil } from '../helpers/peers.js';
 
 function portOf(url: string): number {
@@ -140,6 +141,25 @@ describe('UDP rate cap', () => {
     } finally {
       client.close();
       await server.destroy();
+    }
+  });
+
+  it('netecho send over udp:// says how many datagrams were lost before the answer', async () => {
+    // A server that ignores the first datagram and echoes the second.
+    const flaky = dgram.createSocket('udp4');
+    let seen = 0;
+    flaky.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+      if (++seen >= 2) flaky.send(msg, rinfo.port, rinfo.address);
+    });
+    flaky.bind(0, '127.0.0.1');
+    await once(flaky, 'listening');
+    try {
+      const r = await runCli(['send', `udp://127.0.0.1:${flaky.address().port}`, 'again', '--timeout', '100ms']);
+      assert.equal(r.code, 0);
+      assert.equal(r.stdout, 'Send: again\nReceived: again\n');
+      assert.equal(r.stderr, 'netecho: 1 of 2 datagrams lost (answered on attempt 2)\n');
+    } finally {
+      flaky.close();
     }
   });
 

@@ -119,6 +119,9 @@ async function runSend(first: string | undefined, second: string | undefined, fl
   } else {
     io.stdout.write(`Send: ${text}\n`);
     io.stdout.write(Buffer.concat([Buffer.from('Received: '), result.echo, Buffer.from('\n')]));
+    if (result.lost !== undefined && result.lost > 0) {
+      say(io, `${result.lost} of ${result.attempts ?? 0} datagrams lost (answered on attempt ${result.attempts ?? 0})`);
+    }
   }
   return EXIT.OK;
 }
