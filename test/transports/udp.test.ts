@@ -129,8 +129,8 @@ describe('UDP rate cap', () => {
       for (let i = 0; i < 50; i++) client.send(Buffer.from([i]), port, '127.0.0.1');
       await until(() => server.stats.datagrams.received === 50, 5000, 'all 50 datagrams received');
       const d = server.stats.datagrams;
-      // A burst of 10, plus what refills while 50 datagrams arrive (well under a second).
-      assert.ok(d.echoed >= 10 && d.echoed <= 12, `echoed ${d.echoed}`);
+      // A burst of 10, plus what refills while 50 datagrams arrive (a few at most, even on a slow machine).
+      assert.ok(d.echoed >= 10 && d.echoed <= 15, `echoed ${d.echoed}`);
       assert.equal(d.dropped['rate-limited'], 50 - d.echoed);
       await until(() => replies === d.echoed, 2000, 'the replies');
       // ping() over UDP reports the loss it sees.
