@@ -31,6 +31,20 @@ export interface ConnectionDescription {
   tls: TlsDescription | null;
 }
 
+/**
+ * The TCP socket under a socket: for a server-side TLS socket, the one it wraps (Node keeps it as `_parent`,
+ * stable since Node 0.x); for a plain socket, itself. Its addresses and byte counters are the connection's.
+ */
+export function tcpSocketOf<T extends net.Socket>(socket: net.Socket): T {
+  return ((socket as net.Socket & { _parent?: net.Socket })._parent ?? socket) as T;
+}
+
+/** For `socket` (a TLS socket or a plain one): the description, with TLS details when it is TLS. */
+export function describeSocket(transport: string, socket: net.Socket): ConnectionDescription {
+  const wire = tcpSocketOf(socket);
+  return describeConnection(transport, wire, wire === socket ? undefined : (socket as tls.TLSSocket));
+}
+
 export function describeConnection(transport: string, socket: net.Socket, tlsSocket?: tls.TLSSocket): ConnectionDescription {
   return {
     transport,

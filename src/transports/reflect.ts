@@ -8,10 +8,8 @@
  * string).
  */
 import type http from 'node:http';
-import type net from 'node:net';
-import type tls from 'node:tls';
 import { parseDuration } from '../units.js';
-import { describeConnection, type ConnectionDescription } from './describe.js';
+import { describeSocket, type ConnectionDescription } from './describe.js';
 import type { HttpSettings } from '../server/options.js';
 
 export interface Reflection extends ConnectionDescription {
@@ -156,9 +154,7 @@ export function reflect(req: http.IncomingMessage, res: http.ServerResponse, tra
     if (refused) return;
     const bodyMs = performance.now() - t0;
     const bytes = Buffer.concat(chunks);
-    const wire = ((req.socket as net.Socket & { _parent?: net.Socket })._parent ?? req.socket) as net.Socket;
-    const tlsSocket = wire === req.socket ? undefined : (req.socket as tls.TLSSocket);
-    const description = describeConnection(transport, wire, tlsSocket);
+    const description = describeSocket(transport, req.socket);
     const reflection: Reflection = {
       transport,
       method: req.method ?? '',

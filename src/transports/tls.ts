@@ -8,7 +8,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
 import { admitSocket } from './admit.js';
-import { describeConnection } from './describe.js';
+import { describeSocket, tcpSocketOf } from './describe.js';
 import { admitStream, startEcho, type StreamConnection } from './stream-echo.js';
 import { listenStream, streamHighWaterMark } from './tcp.js';
 import { MIN_TLS_VERSION } from './tls-material.js';
@@ -18,7 +18,7 @@ const kTls = Symbol('netecho.tls.connection');
 type Wire = net.Socket & { [kTls]?: StreamConnection };
 
 function wireOf(socket: tls.TLSSocket): Wire {
-  return ((socket as tls.TLSSocket & { _parent?: net.Socket })._parent ?? socket) as Wire;
+  return tcpSocketOf<Wire>(socket);
 }
 
 /** Listen for TLS echo clients on `endpoint`. Needs the server's TLS material. */
@@ -61,7 +61,7 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
       socket.destroy();
       return;
     }
-    const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tls', wire, socket))}\n` : undefined;
+    const preamble = context.settings.describe ? `${JSON.stringify(describeSocket('tls', socket))}\n` : undefined;
     startEcho(conn, { socket, onread: false, preamble });
   });
 

@@ -13,6 +13,7 @@ import type tls from 'node:tls';
 import type { WebSocket } from 'ws';
 import type { Endpoint } from '../endpoint.js';
 import { admitSocket } from './admit.js';
+import { tcpSocketOf } from './describe.js';
 import { reflect, sendJson } from './reflect.js';
 import { listenStream } from './tcp.js';
 import { MIN_TLS_VERSION } from './tls-material.js';
@@ -20,7 +21,7 @@ import type { CloseReason, ConnectionHandle, Listener, Transport, TransportConte
 import { WebSocketEcho, refuse, type UpgradeTarget } from './websocket.js';
 
 const kWeb = Symbol('netecho.web.connection');
-type WebSocketOf = net.Socket & { [kWeb]?: WebConnection; _parent?: net.Socket };
+type WebSocketOf = net.Socket & { [kWeb]?: WebConnection };
 
 class WebConnection implements ConnectionHandle, UpgradeTarget {
   readonly wire: net.Socket;
@@ -65,7 +66,7 @@ class WebConnection implements ConnectionHandle, UpgradeTarget {
 }
 
 function wireOf(socket: net.Socket): WebSocketOf {
-  return ((socket as WebSocketOf)._parent ?? socket) as WebSocketOf;
+  return tcpSocketOf<WebSocketOf>(socket);
 }
 
 const STATUS_FOR_CLIENT_ERROR: Record<string, number> = {

@@ -12,7 +12,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { describeConnection } from './describe.js';
+import { describeSocket } from './describe.js';
 import type { CloseReason, TransportContext } from './transport.js';
 
 /** What websocket.ts needs from the connection that carries the upgrade (web.ts's WebConnection). */
@@ -105,12 +105,7 @@ export class WebSocketEcho {
       const reason = REASON_FOR_CODE[code];
       if (reason !== undefined) target.reason ??= reason;
     });
-    if (this.#context.settings.describe) {
-      const socket = req.socket;
-      const wire = ((socket as net.Socket & { _parent?: net.Socket })._parent ?? socket) as net.Socket;
-      const tlsSocket = wire === socket ? undefined : (socket as import('node:tls').TLSSocket);
-      ws.send(JSON.stringify(describeConnection(this.#transport, wire, tlsSocket)));
-    }
+    if (this.#context.settings.describe) ws.send(JSON.stringify(describeSocket(this.#transport, req.socket)));
     if (target.finishing) ws.close(1001, 'server shutting down');
   }
 
