@@ -28,7 +28,10 @@ export interface Hop {
 export interface GetResponse extends Hop {
   /** The redirects followed, in order (the final response is not in it). */
   redirects: Hop[];
+  /** The body; empty when it went to `options.output`. */
   body: Buffer;
+  /** Bytes of body received. */
+  bodyBytes: number;
   /** Attempts made for the final request (1 + retries used). */
   attempts: number;
   timing: Timing;
@@ -62,8 +65,16 @@ export async function get(url: string | URL, options: GetOptions = {}): Promise<
     let method = config.method;
     let body = config.body;
     const headers = { ...config.headers };
+    const output = options.output ?? null;
     for (;;) {
-      const res = await withRetries(config, method, () => attempt(config, dispatcher, sink, target, method, headers, body, options.signal), options);
+      // Only the response that will be returned writes to `output`: not a redirect about to be followed.
+      const followed = (status: number, h: Headers): boolean => REDIRECTS.has(status) && h.location !== undefined && redirects.length < config.maxRedirects;
+      const res = await withRetries(
+        config,
+        method,
+        (last) => attempt(config, dispatcher, sink, target, method, headers, body, options.signal, output === null ? null : (status, h) => (last(status) && !followed(status, h) ? output : null)),
+        options,
+      );
       res.redirects = [...redirects];
       const location = res.headers.location;
       if (!REDIRECTS.has(res.status) || location === undefined || redirects.length >= config.maxRedirects) return res;
@@ -103,14 +114,20 @@ function makeDispatcher(config: GetConfig, sink: { current: ConnectionMarks | nu
   });
 }
 
-async function withRetries(config: GetConfig, method: string, once: () => Promise<GetResponse>, options: GetOptions): Promise<GetResponse> {
+/** `once(last)`: one attempt; `last(status)` says whether a reply with that status would be kept (not retried). */
+async function withRetries(
+  config: GetConfig,
+  method: string,
+  once: (last: (status: number) => boolean) => Promise<GetResponse>,
+  options: GetOptions,
+): Promise<GetResponse> {
   const retries = IDEMPOTENT.has(method) ? config.retry : 0;
   for (let n = 1; ; n++) {
     let res: GetResponse | null = null;
     let reason: string;
     let retryAfter: string | undefined;
     try {
-      res = await once();
+      res = await once((status) => !RETRY_STATUSES.has(status) || n > retries);
       if (!RETRY_STATUSES.has(res.status) || n > retries) {
         res.attempts = n;
         return res;
@@ -152,6 +169,7 @@ async function attempt(
   headers: Record<string, string>,
   body: Buffer | null,
   signal: AbortSignal | undefined,
+  outputFor: ((status: number, headers: Headers) => NodeJS.WritableStream | null) | null,
 ): Promise<GetResponse> {
   const where = target.href;
   const controller = new AbortController();
@@ -181,8 +199,14 @@ async function attempt(
     const marks = sink.current as ConnectionMarks | null;
     const chunks: Buffer[] = [];
     let size = 0;
+    const out = outputFor?.(res.statusCode, res.headers as Headers) ?? null;
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
+      if (out !== null) {
+        // Streamed to the caller's writable, with its backpressure; no size limit here.
+        if (!out.write(chunk as Buffer)) await new Promise((resolve) => out.once('drain', resolve));
+        continue;
+      }
       if (size > config.maxBodyBytes) {
         controller.abort();
         throw new ProtocolError(`${where}: body larger than ${config.maxBodyBytes} bytes (raise maxBody)`);
@@ -200,6 +224,7 @@ async function attempt(
       headers: res.headers as Headers,
       redirects: [],
       body: bodyBytes,
+      bodyBytes: size,
       attempts: 1,
       timing: phases(start, marks, headersAt, endAt, socket, config.proxy),
       text: () => bodyBytes.toString('utf8'),

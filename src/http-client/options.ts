@@ -23,6 +23,8 @@ export interface GetOptions {
   retryMaxDelay?: Duration;
   /** Largest body read into memory. Default "256MiB". */
   maxBody?: Size;
+  /** Write the final response's body here as it arrives instead of keeping it (no size limit); not ended. */
+  output?: NodeJS.WritableStream;
   /** TLS for https://: trust, client certificate, server name. */
   tls?: ClientTlsOptions;
   /**

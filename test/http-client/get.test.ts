@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { get } from '../../src/index.js';
 import { parseRetryAfter, retryDelay } from '../../src/http-client/retry.js';
@@ -155,6 +156,25 @@ describe('get()', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(delays, [1000]);
     assert.ok(performance.now() - t0 >= 990);
+  });
+
+  it('output: the final body streams to a writable, past maxBody; redirects and retries do not write to it', async () => {
+    const chunks: Buffer[] = [];
+    const sinkStream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    const res = await get(`${api.base}/redirect?n=2`, { output: sinkStream, maxBody: 4 });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.length, 0);
+    assert.equal(Buffer.concat(chunks).toString(), '{"arrived":true}');
+    assert.equal(res.bodyBytes, 16);
+    chunks.length = 0;
+    const retried = await get(`${api.base}/flaky?id=out`, { output: sinkStream, retry: 3 });
+    assert.equal(retried.attempts, 3);
+    assert.deepEqual(JSON.parse(Buffer.concat(chunks).toString()), { ok: true, attempt: 3 });
   });
 
   it('a server that never answers: ERR_NETECHO_TIMEOUT after the timeout', async () => {

@@ -1,7 +1,7 @@
 /** `netecho get` as a user runs it, against local servers only. */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,29 @@ describe('netecho get', () => {
       const r = await runCli(['get', `${base}/binary`, '-o', file]);
       assert.equal(r.stdout, '');
       assert.deepEqual([...readFileSync(file)], [0x89, 0x50, 0x4e, 0x47, 0, 1, 2]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--output streams the body to the file; --json then says where; a failed request leaves no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netecho-get-'));
+    try {
+      const file = join(dir, 'events.json');
+      const r = await runCli(['get', `${base}/moved`, '-o', file, '--json']);
+      assert.equal(r.code, 0);
+      const doc = JSON.parse(r.stdout) as { output: string; bodyBytes: number; body?: unknown };
+      assert.equal(doc.output, file);
+      assert.equal(doc.body, undefined);
+      assert.equal(readFileSync(file, 'utf8'), '[{"id":"1","type":"PushEvent","public":true,"payload":{"size":2,"ref":null}}]');
+      assert.equal(doc.bodyBytes, readFileSync(file).length);
+      const gone = join(dir, 'never.bin');
+      const failed = await runCli(['get', 'http://127.0.0.1:1/', '-o', gone]);
+      assert.equal(failed.code, 69);
+      assert.equal(existsSync(gone), false);
+      const bad = await runCli(['get', `${base}/events`, '-o', join(dir, 'no', 'such', 'dir')]);
+      assert.equal(bad.code, 2);
+      assert.equal(bad.stderr, `netecho: cannot write --output "${join(dir, 'no', 'such', 'dir')}": ENOENT\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

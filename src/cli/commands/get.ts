@@ -1,5 +1,5 @@
 /** `netecho get URL`: fetch an HTTP(S) resource and show it: pretty JSON, headers, the redirect chain, timing. */
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { get, type GetResponse, type Hop } from '../../http-client/get.js';
@@ -80,12 +80,22 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   process.once('SIGINT', onSignal);
   options.signal = abort.signal;
 
+  // --output: the body is streamed to the file as it arrives; a failed request leaves no file behind.
+  const file = flags.output === undefined ? null : await openOutput(flags.output);
+  if (file !== null) options.output = file;
   let res: GetResponse;
   try {
     res = await get(url, options).catch((err: unknown) => {
       if (err instanceof Error) err.message = err.message.replace(/^invalid (maxRedirects|retry|timeout|method|headers):/, (_m, n: string) => `invalid ${FLAG[n] ?? n}:`);
       throw err;
     });
+    if (file !== null) await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    if (file !== null && flags.output !== undefined) {
+      file.destroy();
+      rmSync(flags.output, { force: true });
+    }
+    throw err;
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
@@ -115,7 +125,14 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
         redirects: res.redirects,
         attempts: res.attempts,
         timing: res.timing,
-        ...(jsonOk ? { body: parsed } : text !== null ? { body: text } : { bodyBase64: res.body.toString('base64') }),
+        bodyBytes: res.bodyBytes,
+        ...(flags.output !== undefined
+          ? { output: flags.output }
+          : jsonOk
+            ? { body: parsed }
+            : text !== null
+              ? { body: text }
+              : { bodyBase64: res.body.toString('base64') }),
       })}\n`,
     );
   } else {
@@ -125,11 +142,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
       for (const hop of [...res.redirects, res]) io.stdout.write(`${statusBlock(hop)}\n`);
     }
     if (flags.output !== undefined) {
-      try {
-        writeFileSync(flags.output, res.body);
-      } catch (err) {
-        throw new InvalidArgumentError(`cannot write --output "${flags.output}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
+      // Already written.
     } else if (jsonOk) {
       io.stdout.write(`${prettyJson(parsed, color)}\n`);
     } else if (text !== null) {
@@ -151,6 +164,20 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
     if (klass === 5) return 5;
   }
   return delivered ? EXIT.OK : EXIT.FAILURE;
+}
+
+/** Open --output for writing now, so a bad path is a usage error before any request. */
+function openOutput(path: string): Promise<WriteStream> {
+  return new Promise((resolve, reject) => {
+    const stream = createWriteStream(path);
+    stream.once('open', () => {
+      stream.removeAllListeners('error');
+      // A write error later (disk full) fails the request through end()'s callback, not the process.
+      stream.on('error', () => {});
+      resolve(stream);
+    });
+    stream.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidArgumentError(`cannot write --output "${path}": ${err.code ?? err.message}`)));
+  });
 }
 
 const FLAG: Record<string, string> = { maxRedirects: '--max-redirects', retry: '--retry', timeout: '--timeout', method: '-X', headers: '-H' };
