@@ -142,39 +142,30 @@ function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
   if (secure !== undefined && flags.cert === undefined && !flags.selfSigned) {
     throw new InvalidArgumentError(`${secure.scheme}:// needs a certificate: give --cert and --key, or --self-signed`);
   }
-  const tls: NonNullable<ServeOptions['tls']> = {};
-  if (flags.cert !== undefined) tls.cert = fileFlag(flags.cert, '--cert') as Buffer;
-  if (flags.key !== undefined) tls.key = fileFlag(flags.key, '--key') as Buffer;
-  if (flags.clientCa !== undefined) tls.clientCa = fileFlag(flags.clientCa, '--client-ca') as Buffer;
-  if (flags.selfSigned) tls.selfSigned = true;
-  const handshake = durationFlag(flags.tlsHandshakeTimeout, '--tls-handshake-timeout');
-  if (handshake !== undefined) tls.handshakeTimeout = handshake;
-  options.tls = tls;
-  const websocket: NonNullable<ServeOptions['websocket']> = {};
-  const maxMessage = sizeFlag(flags.wsMaxMessage, '--ws-max-message');
-  if (maxMessage !== undefined) websocket.maxMessage = maxMessage;
-  if (flags.wsDeflate) websocket.deflate = true;
-  if (flags.origin !== undefined) websocket.origins = flags.origin;
-  const heartbeat = durationFlag(flags.wsHeartbeat, '--ws-heartbeat');
-  if (heartbeat !== undefined) websocket.heartbeat = heartbeat;
-  options.websocket = websocket;
-  const http: NonNullable<ServeOptions['http']> = {};
-  const maxBody = sizeFlag(flags.httpMaxBody, '--http-max-body');
-  if (maxBody !== undefined) http.maxBody = maxBody;
-  if (flags.revealSecrets) http.revealSecrets = true;
-  const headersTimeout = durationFlag(flags.headerTimeout, '--header-timeout');
-  if (headersTimeout !== undefined) http.headersTimeout = headersTimeout;
-  const requestTimeout = durationFlag(flags.requestTimeout, '--request-timeout');
-  if (requestTimeout !== undefined) http.requestTimeout = requestTimeout;
-  const maxHeaders = countFlag(flags.maxHeaders, '--max-headers');
-  if (maxHeaders !== undefined) http.maxHeaders = maxHeaders;
-  const maxHeaderSize = sizeFlag(flags.maxHeaderSize, '--max-header-size');
-  if (maxHeaderSize !== undefined) http.maxHeaderSize = maxHeaderSize;
-  const maxDelay = durationFlag(flags.maxDelay, '--max-delay');
-  if (maxDelay !== undefined) http.maxDelay = maxDelay;
-  options.http = http;
-  const udpRate = countFlag(flags.udpRate, '--udp-rate');
-  if (udpRate !== undefined) options.udp = { rate: udpRate };
+  // Flags not given stay undefined, which the library reads as its defaults.
+  options.tls = {
+    cert: fileFlag(flags.cert, '--cert'),
+    key: fileFlag(flags.key, '--key'),
+    clientCa: fileFlag(flags.clientCa, '--client-ca'),
+    selfSigned: flags.selfSigned,
+    handshakeTimeout: durationFlag(flags.tlsHandshakeTimeout, '--tls-handshake-timeout'),
+  };
+  options.websocket = {
+    maxMessage: sizeFlag(flags.wsMaxMessage, '--ws-max-message'),
+    deflate: flags.wsDeflate,
+    origins: flags.origin,
+    heartbeat: durationFlag(flags.wsHeartbeat, '--ws-heartbeat'),
+  };
+  options.http = {
+    maxBody: sizeFlag(flags.httpMaxBody, '--http-max-body'),
+    revealSecrets: flags.revealSecrets,
+    headersTimeout: durationFlag(flags.headerTimeout, '--header-timeout'),
+    requestTimeout: durationFlag(flags.requestTimeout, '--request-timeout'),
+    maxHeaders: countFlag(flags.maxHeaders, '--max-headers'),
+    maxHeaderSize: sizeFlag(flags.maxHeaderSize, '--max-header-size'),
+    maxDelay: durationFlag(flags.maxDelay, '--max-delay'),
+  };
+  options.udp = { rate: countFlag(flags.udpRate, '--udp-rate') };
   // Validate everything (URLs included) before any process forks or any socket opens.
   try {
     resolveServeOptions(options);
