@@ -7,7 +7,8 @@
  * http.maxDelay), ?body=TEXT (reply with TEXT instead of the reflection: as is when it is JSON, else as a JSON
  * string).
  */
-import type http from 'node:http';
+import http from 'node:http';
+import type net from 'node:net';
 import { parseDuration } from '../units.js';
 import { describeSocket, type ConnectionDescription } from './describe.js';
 import type { HttpSettings } from '../server/options.js';
@@ -51,6 +52,39 @@ export function sendJson(res: http.ServerResponse, status: number, value: unknow
     ...extra,
   });
   res.end(res.req.method === 'HEAD' || status === 204 || status === 304 ? undefined : body);
+}
+
+/**
+ * Answer on a bare socket (no response object: a parser error, a refused upgrade) in the same shape as every
+ * reply: JSON, nosniff, no-store, then close.
+ */
+export function sendRawJson(socket: net.Socket, status: number, error: string, extra: Record<string, string> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = safeJson({ error });
+  const headers = {
+    Connection: 'close',
+    'Content-Type': 'application/json; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...extra,
+  };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${head}\r\n${body}`);
+}
+
+/**
+ * The path of a request target as sent (percent-encoding kept): origin-form "/a/b?q" gives "/a/b"; absolute-form
+ * "http://host:81/a?q" (sent to proxies) gives "/a" too, the whole target staying in `url`.
+ */
+export function targetPath(target: string): string {
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  const rest = absolute === null ? target : target.slice(absolute[0].length);
+  const path = rest.replace(/[?#].*$/s, '');
+  return path === '' ? '/' : path;
 }
 
 interface Controls {
@@ -159,7 +193,7 @@ export function reflect(req: http.IncomingMessage, res: http.ServerResponse, tra
       transport,
       method: req.method ?? '',
       url: req.url ?? '',
-      path: (req.url ?? '').replace(/[?#].*$/s, ''),
+      path: targetPath(req.url ?? ''),
       query: queryObject(parsed.searchParams),
       httpVersion: req.httpVersion,
       headers: headerObject(req, settings.revealSecrets),

@@ -159,14 +159,21 @@ function socketOnClose(this: EchoSocket): void {
     clearTimeout(conn.stallTimer);
     conn.stallTimer = null;
   }
+  // Closed before the echo started (during a TLS handshake): Node says why (tlsClientError) right after this
+  // event, so report on the next tick. No reason by then: refused without an error (mutual TLS, unauthorized).
+  if (!conn.started) process.nextTick(reportClose, conn, this, 'handshake-failed');
+  else reportClose(conn, this, 'client-closed');
+}
+
+function reportClose(conn: StreamConnection, wire: EchoSocket, fallback: CloseReason): void {
   conn.context.closed(conn, {
     id: conn.id,
     transport: conn.transport,
     remoteAddress: conn.remoteAddress,
     remotePort: conn.remotePort,
-    reason: conn.reason ?? 'client-closed',
-    bytesIn: conn.counting ? conn.bytesIn : this.bytesRead,
-    bytesOut: conn.counting ? conn.bytesOut : this.bytesWritten,
+    reason: conn.reason ?? fallback,
+    bytesIn: conn.counting ? conn.bytesIn : wire.bytesRead,
+    bytesOut: conn.counting ? conn.bytesOut : wire.bytesWritten,
     durationMs: Date.now() - conn.openedAt,
   });
 }

@@ -12,13 +12,24 @@ import { describeSocket, tcpSocketOf } from './describe.js';
 import { admitStream, startEcho, type StreamConnection } from './stream-echo.js';
 import { listenStream, streamHighWaterMark } from './tcp.js';
 import { MIN_TLS_VERSION } from './tls-material.js';
-import type { Listener, Transport, TransportContext } from './transport.js';
+import type { CloseReason, Listener, Transport, TransportContext } from './transport.js';
 
 const kTls = Symbol('netecho.tls.connection');
 type Wire = net.Socket & { [kTls]?: StreamConnection };
 
 function wireOf(socket: tls.TLSSocket): Wire {
   return tcpSocketOf<Wire>(socket);
+}
+
+/**
+ * Why a connection ended before its handshake was done. Node reports a client that went away and a client
+ * refused after the handshake (mutual TLS, unauthorized) alike, as ECONNRESET; one that sent nothing at all (a
+ * TCP health check, ncat -z) left, anything else failed its handshake.
+ */
+export function handshakeCloseReason(err: NodeJS.ErrnoException, wire: net.Socket): CloseReason {
+  if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'handshake-timeout';
+  if (err.code === 'ECONNRESET' && wire.bytesRead === 0) return 'client-closed';
+  return 'handshake-failed';
 }
 
 /** Listen for TLS echo clients on `endpoint`. Needs the server's TLS material. */
@@ -29,7 +40,9 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
     cert: material.certPem,
     key: material.keyPem,
     minVersion: MIN_TLS_VERSION,
-    allowHalfOpen: true,
+    // Half-open only once the handshake is done (secureConnection): before it, a client that closes (a health
+    // check, ncat -z, a client rejecting the certificate) must free its slot at once, not at the handshake timeout.
+    allowHalfOpen: false,
     noDelay: true,
     highWaterMark: streamHighWaterMark(context),
     handshakeTimeout: context.settings.tlsHandshakeTimeoutMs || 120_000,
@@ -41,15 +54,12 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
     if (admitted === null) return;
     const conn = admitStream(context, { wire: raw, transport: 'tls', ...admitted });
     raw[kTls] = conn;
-    // A connection that closes before its echo started failed its handshake (or was refused by mutual TLS).
-    raw.prependOnceListener('close', () => {
-      if (!conn.started) conn.reason ??= 'handshake-failed';
-    });
   });
 
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    const conn = wireOf(socket)[kTls];
-    if (conn !== undefined) conn.reason ??= err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'handshake-timeout' : 'handshake-failed';
+    const wire = wireOf(socket);
+    const conn = wire[kTls];
+    if (conn !== undefined) conn.reason ??= handshakeCloseReason(err, wire);
     // Node reports a failed or timed-out handshake here but leaves the socket open.
     socket.destroy();
   });
@@ -61,6 +71,7 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
       socket.destroy();
       return;
     }
+    socket.allowHalfOpen = true; // a client that half-closes gets the rest of its echo
     const preamble = context.settings.describe ? `${JSON.stringify(describeSocket('tls', socket))}\n` : undefined;
     startEcho(conn, { socket, onread: false, preamble });
   });

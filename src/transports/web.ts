@@ -14,11 +14,12 @@ import type { WebSocket } from 'ws';
 import type { Endpoint } from '../endpoint.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
-import { reflect, sendJson } from './reflect.js';
+import { reflect, sendJson, sendRawJson } from './reflect.js';
 import { listenStream } from './tcp.js';
+import { handshakeCloseReason } from './tls.js';
 import { MIN_TLS_VERSION } from './tls-material.js';
 import type { CloseReason, ConnectionHandle, Listener, Transport, TransportContext } from './transport.js';
-import { WebSocketEcho, refuse, type UpgradeTarget } from './websocket.js';
+import { WebSocketEcho, type UpgradeTarget } from './websocket.js';
 
 const kWeb = Symbol('netecho.web.connection');
 type WebSocketOf = net.Socket & { [kWeb]?: WebConnection };
@@ -65,6 +66,20 @@ class WebConnection implements ConnectionHandle, UpgradeTarget {
   }
 }
 
+function reportClose(conn: WebConnection, context: TransportContext): void {
+  const wire = conn.wire;
+  context.closed(conn, {
+    id: conn.id,
+    transport: conn.transport,
+    remoteAddress: conn.remoteAddress,
+    remotePort: conn.remotePort,
+    reason: conn.reason ?? 'client-closed',
+    bytesIn: wire.bytesRead,
+    bytesOut: wire.bytesWritten,
+    durationMs: Date.now() - conn.openedAt,
+  });
+}
+
 function wireOf(socket: net.Socket): WebSocketOf {
   return tcpSocketOf<WebSocketOf>(socket);
 }
@@ -88,6 +103,8 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     maxHeaderSize: h.maxHeaderBytes,
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(h.headersTimeoutMs / 4) || 1000)),
     noDelay: true,
+    // Checked in the request handler, so the refusal is JSON like every reply.
+    requireHostHeader: false,
   };
   if (secure && material === null) throw new Error('listenWeb: no TLS material'); // serve() loads it for secure schemes
   const server: http.Server =
@@ -112,39 +129,35 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     const { id, remoteAddress, remotePort } = admitted;
     const conn = new WebConnection(raw, scheme, id, remoteAddress, remotePort);
     raw[kWeb] = conn;
-    raw.once('close', () => {
-      context.closed(conn, {
-        id,
-        transport: scheme,
-        remoteAddress,
-        remotePort,
-        reason: conn.reason ?? 'client-closed',
-        bytesIn: raw.bytesRead,
-        bytesOut: raw.bytesWritten,
-        durationMs: Date.now() - conn.openedAt,
-      });
-    });
+    // Reported on the next tick: a TLS handshake's failure is reported (tlsClientError) just after this event.
+    raw.once('close', () => process.nextTick(reportClose, conn, context));
     context.opened(conn, conn);
   });
 
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    const conn = wireOf(socket)[kWeb];
-    if (conn !== undefined) conn.reason ??= err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'handshake-timeout' : 'handshake-failed';
+    const wire = wireOf(socket);
+    const conn = wire[kWeb];
+    if (conn !== undefined) conn.reason ??= handshakeCloseReason(err, wire);
     // Node reports a failed or timed-out handshake here but leaves the socket open.
     socket.destroy();
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-    const status = STATUS_FOR_CLIENT_ERROR[err.code ?? ''] ?? 400;
-    const conn = wireOf(socket)[kWeb];
-    if (conn !== undefined) conn.reason ??= status === 408 ? 'idle-timeout' : 'protocol-error';
-    if (socket.writable && !(socket as net.Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
-      const body = JSON.stringify({ error: status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'bad request' });
-      socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+    const wire = wireOf(socket);
+    const conn = wire[kWeb];
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      // The client went away (before its TLS handshake, or mid-request): nothing to answer.
+      if (conn !== undefined) conn.reason ??= wire.bytesRead === 0 ? 'client-closed' : 'client-reset';
+      socket.destroy();
+      return;
     }
+    const status = STATUS_FOR_CLIENT_ERROR[err.code ?? ''] ?? 400;
+    if (conn !== undefined) conn.reason ??= status === 408 ? 'idle-timeout' : 'protocol-error';
+    if ((socket as net.Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    sendRawJson(socket, status, status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : `bad request (${err.code ?? 'unparsable'})`);
     socket.destroySoon?.();
   });
 
@@ -162,6 +175,13 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       // Finished while this request was being answered: the reply said Connection: close, so go now.
       if (conn.finishing && conn.active === 0 && conn.ws === null) (conn.http ?? conn.wire).end();
     };
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      // HTTP/1.1 requires Host (RFC 9112 3.2); Node's own refusal would not be JSON.
+      req.resume();
+      res.once('close', done);
+      sendJson(res, 400, { error: 'missing Host header (required by HTTP/1.1)' }, { Connection: 'close' });
+      return;
+    }
     if (!reflects) {
       req.resume();
       res.once('close', done);
@@ -178,7 +198,7 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       return;
     }
     if (closing || conn.finishing) {
-      refuse(socket, 503, 'server shutting down');
+      sendRawJson(socket, 503, 'server shutting down');
       return;
     }
     webSockets.upgrade(conn, req, socket, head);

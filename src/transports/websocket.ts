@@ -13,6 +13,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { describeSocket } from './describe.js';
+import { sendRawJson } from './reflect.js';
 import type { CloseReason, TransportContext } from './transport.js';
 
 /** What websocket.ts needs from the connection that carries the upgrade (web.ts's WebConnection). */
@@ -65,6 +66,12 @@ export class WebSocketEcho {
       maxFragments: MAX_FRAGMENTS,
       maxBufferedChunks: 256 * 1024,
     } as ConstructorParameters<typeof WebSocketServer>[0]);
+    // ws's own refusals (bad method, missing Sec-WebSocket-Key or -Version...) in netecho's JSON shape.
+    this.#wss.on('wsClientError', (err: Error, socket: net.Socket) => {
+      const status = err.message === 'Invalid HTTP method' ? 405 : 400;
+      const extra: Record<string, string> = status === 405 ? { Allow: 'GET' } : /Version/.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {};
+      sendRawJson(socket, status, `WebSocket upgrade refused: ${err.message}`, extra);
+    });
     this.#heartbeat = ws.heartbeatMs > 0 ? setInterval(() => this.#beat(), ws.heartbeatMs) : null;
     this.#heartbeat?.unref();
   }
@@ -75,12 +82,12 @@ export class WebSocketEcho {
     if (origins !== null) {
       const origin = req.headers.origin;
       if (origin === undefined || !origins.includes(origin)) {
-        refuse(socket, 403, 'origin not allowed');
+        sendRawJson(socket, 403, 'origin not allowed');
         return;
       }
     }
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      refuse(socket, 400, 'only WebSocket upgrades are served');
+      sendRawJson(socket, 400, 'only WebSocket upgrades are served');
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(target, ws as EchoWebSocket, req));
@@ -171,14 +178,4 @@ function wsOnError(this: WebSocket, err: NodeJS.ErrnoException): void {
   const echo = (this as EchoWebSocket)[kEcho];
   const code = err.code ?? '';
   echo.target.reason ??= code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-big' : code.startsWith('WS_ERR_') ? 'protocol-error' : 'error';
-}
-
-/** Answer a refused upgrade with a short JSON error and close. */
-export function refuse(socket: net.Socket, status: number, message: string): void {
-  const body = JSON.stringify({ error: message });
-  const reason = status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : status === 426 ? 'Upgrade Required' : 'Bad Request';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }

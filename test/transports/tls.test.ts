@@ -206,3 +206,34 @@ describe('--self-signed', () => {
     });
   });
 });
+
+describe('connections that close before the TLS handshake', () => {
+  it('free their slot at once, counted as client-closed (tls:// and https://), so a cap of 5 never locks clients out', async () => {
+    // A long handshake timeout: before the fix, each closed connection held its slot until it passed.
+    const server = await serve({ listen: ['tls://127.0.0.1:0', 'https://127.0.0.1:0'], maxConnections: 5, tls: { selfSigned: true, handshakeTimeout: '60s' } });
+    try {
+      for (const url of server.addresses) {
+        const port = portOf(url);
+        const before = server.stats.closed['client-closed'];
+        // 20 health checks (connect, close, nothing sent), 5 at a time: each waits for the server to close too.
+        for (let round = 0; round < 4; round++) {
+          await Promise.all(
+            Array.from({ length: 5 }, async () => {
+              const s = net.connect({ port, host: '127.0.0.1' });
+              await once(s, 'connect');
+              s.end();
+              await once(s, 'close');
+            }),
+          );
+        }
+        await until(() => server.stats.closed['client-closed'] === before + 20, 3000, 'the closes counted');
+        assert.equal(server.stats.refused['max-connections'], 0, url);
+        assert.equal(server.stats.closed['handshake-timeout'], 0, url);
+      }
+      const r = await send(server.addresses[0] ?? '', 'after the checks', { tls: { ca: server.certificate?.pem } });
+      assert.equal(r.echo.toString(), 'after the checks');
+    } finally {
+      await server.destroy();
+    }
+  });
+});

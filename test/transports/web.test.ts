@@ -37,6 +37,11 @@ async function rawRequest(port: number, data: string | Buffer, keepWriting?: (s:
   return Buffer.concat(chunks).toString('latin1');
 }
 
+/** The JSON body of a raw HTTP/1.1 response. */
+function jsonBody(response: string): { error: string } & Record<string, unknown> {
+  return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: string };
+}
+
 describe('HTTP reflection', () => {
   let server: EchoServer;
   let base: string;
@@ -160,7 +165,32 @@ describe('HTTP reflection', () => {
     assert.match(flood, /^HTTP\/1\.1 431 /);
     const huge = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assert.match(huge, /^HTTP\/1\.1 431 /);
-    assert.match(huge, /"error":"request headers too large"/);
+    assert.deepEqual(jsonBody(huge), { error: 'request headers too large' });
+  });
+
+  it('every refusal is JSON with nosniff: HTTP/1.1 without Host, an unparsable request, bad upgrades', async () => {
+    const cases: Array<[string, number, RegExp]> = [
+      ['GET / HTTP/1.1\r\n\r\n', 400, /^missing Host header/],
+      ['GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400, /^bad request/],
+      ['GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n', 400, /Sec-WebSocket-Key/],
+      ['GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 400, /Sec-WebSocket-Version/],
+      ['POST / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n', 405, /method/],
+    ];
+    for (const [request, status, error] of cases) {
+      const reply = await rawRequest(port, request);
+      assert.match(reply, new RegExp(`^HTTP/1\\.1 ${status} `), request);
+      assert.match(reply, /\r\nContent-Type: application\/json; charset=utf-8\r\n/i, request);
+      assert.match(reply, /\r\nX-Content-Type-Options: nosniff\r\n/i, request);
+      assert.match(jsonBody(reply).error, error, request);
+    }
+  });
+
+  it('an absolute-form target: path is the path, url keeps the whole target', async () => {
+    const reply = await rawRequest(port, 'GET http://other.example:81/abs/x?q=1 HTTP/1.1\r\nHost: other.example:81\r\nConnection: close\r\n\r\n');
+    const r = jsonBody(reply) as unknown as Reflection;
+    assert.deepEqual([r.url, r.path, r.query], ['http://other.example:81/abs/x?q=1', '/abs/x', { q: '1' }]);
+    const bare = jsonBody(await rawRequest(port, 'GET http://other.example HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n')) as unknown as Reflection;
+    assert.equal(bare.path, '/');
   });
 
   it('slow headers: a request whose headers do not arrive within the header timeout gets 408 and is closed', async () => {

@@ -1,18 +1,21 @@
 /** `netecho serve [URL...]`: the echo service, with its logs and the drain on SIGINT/SIGTERM. */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { DEFAULT_ENDPOINT } from '../../endpoint.js';
-import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, resolveServeOptions, type ServeOptions } from '../../server/options.js';
-import { parseEndpoint } from '../../endpoint.js';
+import { DEFAULT_ENDPOINT, parseEndpoint } from '../../endpoint.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { serve, type EchoServer } from '../../server/server.js';
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, resolveServeOptions, type ServeOptions } from '../../server/options.js';
+import { serve } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
+import { loadTlsMaterial } from '../../transports/tls-material.js';
 import { formatDuration, formatSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { countFlag, durationFlag, fileFlag, logSettings, sizeFlag, type LogFlags } from '../options.js';
-import { loadTlsMaterial } from '../../transports/tls-material.js';
-import { WORKER_TLS_ENV, runWorkers, isWorker, reportToPrimary, onPrimaryShutdown } from './serve-workers.js';
+import { attachLogs, stopFields } from '../serve/logs.js';
+import { SIGNAL_EXIT, onStopSignals } from '../serve/signals.js';
+import { supervise } from '../serve/supervisor.js';
+import { PrimaryLink, isWorker, reportListening, withPrimaryTls, workerTlsEnv } from '../serve/worker.js';
 
 interface ServeFlags extends LogFlags {
   maxConnections?: string;
@@ -43,18 +46,6 @@ interface ServeFlags extends LogFlags {
   udpRate?: string;
 }
 
-const REFUSAL_LINES_PER_SECOND = 20;
-
-/** Closes forced by a limit are warnings: they are what an operator tunes. */
-const WARN_REASONS: ReadonlySet<string> = new Set([
-  'send-stall',
-  'idle-timeout',
-  'drain-deadline',
-  'handshake-timeout',
-  'heartbeat-timeout',
-  'message-too-big',
-]);
-
 /** Library option names in validation messages -> the flags. Longest first, so prefixes do not clash. */
 const FLAG_FOR_OPTION: Record<string, string> = {
   'http.headersTimeout': '--header-timeout',
@@ -69,8 +60,6 @@ const FLAG_FOR_OPTION: Record<string, string> = {
   'tls.handshakeTimeout': '--tls-handshake-timeout',
   maxQueued: '--max-queued',
 };
-
-const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
   const L = DEFAULT_LIMITS;
@@ -182,132 +171,96 @@ function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
 async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<number> {
   const options = toServeOptions(urls, flags);
   const { level, format } = logSettings(flags);
-  const workers = countFlag(flags.workers, '--workers') ?? 1;
-  if (workers > 1 && !isWorker()) {
-    const log = createLogger({ format, level, destination: io.stderr });
-    // One throwaway certificate for all workers, made here: a client must see the same one whichever serves it.
-    const resolved = resolveServeOptions(options);
-    if (options.tls?.selfSigned && resolved.endpoints.some((e) => SECURE_SCHEMES.has(e.scheme))) {
-      const material = await loadTlsMaterial(options.tls, resolved.endpoints);
-      log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
-      const env = { [WORKER_TLS_ENV]: JSON.stringify({ cert: material.certPem, key: material.keyPem }) };
-      return runWorkers(workers, log, io, Boolean(flags.json), { env, fingerprint256: material.fingerprint256 });
-    }
-    return runWorkers(workers, log, io, Boolean(flags.json));
+  const workers = workersFlag(flags.workers);
+  const json = Boolean(flags.json);
+  if (isWorker()) {
+    return runWorker(withPrimaryTls(options), createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } }));
   }
-  const handed = isWorker() ? process.env[WORKER_TLS_ENV] : undefined;
-  if (handed !== undefined) {
-    const pem = JSON.parse(handed) as { cert: string; key: string };
-    options.tls = { ...options.tls, selfSigned: false, cert: pem.cert, key: pem.key };
-  }
-  const log = createLogger({ format, level, destination: io.stderr, ...(isWorker() ? { base: { worker: process.pid } } : {}) });
+  const log = createLogger({ format, level, destination: io.stderr });
+  return workers > 1 ? runPrimary(options, workers, log, io, json) : runSingle(options, log, io, json);
+}
 
+/** --workers: at most 4 per core; more only add context switches and memory. */
+function workersFlag(value: string | undefined): number {
+  const n = countFlag(value, '--workers') ?? 1;
+  const cores = availableParallelism();
+  if (n > cores * 4) {
+    throw new InvalidArgumentError(`invalid --workers: ${n} is more than ${cores * 4} (4 per core on this machine's ${cores}); more workers than cores only add overhead`);
+  }
+  return n;
+}
+
+/** One process: serve until a signal, then drain (a second signal forces). */
+async function runSingle(options: ServeOptions, log: Logger, io: CliIo, json: boolean): Promise<number> {
   const server = await serve(options);
   attachLogs(server, log);
   const certificate = server.certificate;
-  if (certificate !== null && certificate.selfSigned && !isWorker()) {
-    log.info(`self-signed certificate, SHA-256 fingerprint ${certificate.fingerprint256}`);
-  }
+  if (certificate?.selfSigned) log.info(`self-signed certificate, SHA-256 fingerprint ${certificate.fingerprint256}`);
   const closed = new Promise<void>((resolve) => server.once('closed', resolve));
-
+  let exitCode: number = EXIT.OK;
   // Handlers before the URL is printed: whoever reads it may signal at once.
-  let forcedBy: string | null = null;
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (isWorker()) return; // the primary decides; a worker ignores the terminal's Ctrl-C
-    if (signals === 1) {
+  const removeSignals = onStopSignals((signal, n) => {
+    if (n === 1) {
       // Close first, then say so: whoever reads the line may rely on new connections being refused.
       void server.close();
       log.warn(`${signal}: draining ${server.connections} connection(s), at most ${formatDuration(server.limits.drainTimeoutMs)}; signal again to close at once`);
     } else {
-      forcedBy = signal;
+      exitCode = SIGNAL_EXIT[signal];
       log.warn(`${signal}: closing all connections now`);
       void server.destroy();
     }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  if (isWorker()) {
-    reportToPrimary(server.addresses);
-    onPrimaryShutdown((force) => (force ? void server.destroy() : void server.close()));
-  } else {
-    for (const url of server.addresses) log.info(`listening on ${url}`);
-    const json = { addresses: server.addresses, ...(certificate !== null && { fingerprint256: certificate.fingerprint256 }) };
-    io.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : server.addresses.map((a) => `${a}\n`).join(''));
-  }
-
+  });
+  for (const url of server.addresses) log.info(`listening on ${url}`);
+  const doc = { addresses: server.addresses, ...(certificate !== null && { fingerprint256: certificate.fingerprint256 }) };
+  io.stdout.write(json ? `${JSON.stringify(doc)}\n` : server.addresses.map((a) => `${a}\n`).join(''));
   await closed;
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
-  const stats = server.stats;
-  const d = stats.datagrams;
-  const datagrams = d.received > 0 ? { 'datagrams.received': d.received, 'datagrams.echoed': d.echoed, ...nonZero('datagrams.dropped', d.dropped) } : {};
-  log.info({ accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed), ...datagrams }, 'stopped');
-  return forcedBy === null ? EXIT.OK : 128 + (SIGNAL_NUMBERS[forcedBy] ?? 0);
+  removeSignals();
+  log.info(stopFields(server.stats), 'stopped');
+  return exitCode;
 }
 
-function attachLogs(server: EchoServer, log: Logger): void {
-  if (log.isLevelEnabled('info')) {
-    server.on('connection', (c) => log.info({ id: c.id, transport: c.transport, peer: peerOf(c.remoteAddress, c.remotePort) }, 'open'));
+/** A worker: serve, report to the primary, and drain when it asks or goes away. */
+async function runWorker(options: ServeOptions, log: Logger): Promise<number> {
+  const primary = new PrimaryLink(log);
+  // SIGINT from a terminal reaches the whole process group: the primary decides. SIGTERM sent to this worker
+  // alone drains it (the primary then replaces it).
+  const removeSignals = onStopSignals(() => primary.stopSelf(), ['SIGTERM']);
+  const ignoreInterrupt = (): void => {};
+  process.on('SIGINT', ignoreInterrupt);
+  const server = await serve(options);
+  attachLogs(server, log);
+  const closed = new Promise<void>((resolve) => server.once('closed', resolve));
+  primary.attach(server);
+  reportListening(server.addresses);
+  await closed;
+  removeSignals();
+  process.removeListener('SIGINT', ignoreInterrupt);
+  log.info(stopFields(server.stats), 'stopped');
+  return EXIT.OK;
+}
+
+/** The primary of --workers N: one throwaway certificate for all, then supervise until a signal. */
+async function runPrimary(options: ServeOptions, count: number, log: Logger, io: CliIo, json: boolean): Promise<number> {
+  const resolved = resolveServeOptions(options);
+  let env: Record<string, string> | undefined;
+  let fingerprint256: string | undefined;
+  if (options.tls?.selfSigned && resolved.endpoints.some((e) => SECURE_SCHEMES.has(e.scheme))) {
+    // Made here, once: a client must see the same certificate whichever worker serves it.
+    const material = await loadTlsMaterial(options.tls, resolved.endpoints);
+    log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
+    env = workerTlsEnv({ cert: material.certPem, key: material.keyPem });
+    fingerprint256 = material.fingerprint256;
   }
-  server.on('close', (c) => {
-    const fields = {
-      id: c.id,
-      transport: c.transport,
-      peer: peerOf(c.remoteAddress, c.remotePort),
-      in: c.bytesIn,
-      out: c.bytesOut,
-      ms: Math.round(c.durationMs),
-      reason: c.reason,
-    };
-    // A close forced by a limit is a warning: it is what an operator tunes.
-    if (WARN_REASONS.has(c.reason)) log.warn(fields, 'close');
-    else log.info(fields, 'close');
-  });
-  // A flood of refusals or dropped datagrams must not become a flood of log lines.
-  const refusals = lineLimiter(log, 'refused');
-  server.on('refused', (r) => refusals.line({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }));
-  const drops = lineLimiter(log, 'dropped datagram');
-  server.on('dropped', (d) => drops.line({ peer: peerOf(d.remoteAddress, d.remotePort), reason: d.reason }));
-  server.once('closed', () => {
-    refusals.flush();
-    drops.flush();
-  });
-  server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)`));
-  server.on('warning', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, err.message));
-}
-
-/** At most REFUSAL_LINES_PER_SECOND warnings a second with `message`, then one line with the count left out. */
-function lineLimiter(log: Logger, message: string): { line: (fields: object) => void; flush: () => void } {
-  let windowStart = 0;
-  let inWindow = 0;
-  let suppressed = 0;
-  const flush = (): void => {
-    if (suppressed > 0) log.warn({ count: suppressed }, `${message} (lines suppressed in the last second)`);
-    suppressed = 0;
-  };
-  return {
-    line: (fields) => {
-      const now = Date.now();
-      if (now - windowStart >= 1000) {
-        flush();
-        windowStart = now;
-        inWindow = 0;
-      }
-      if (++inWindow <= REFUSAL_LINES_PER_SECOND) log.warn(fields, message);
-      else suppressed++;
+  const result = await supervise({
+    count,
+    log,
+    ...(env !== undefined && { env }),
+    onReady: (addresses) => {
+      for (const url of addresses) log.info(`listening on ${url} with ${count} workers`);
+      const doc = { addresses, workers: count, ...(fingerprint256 !== undefined && { fingerprint256 }) };
+      io.stdout.write(json ? `${JSON.stringify(doc)}\n` : addresses.map((a) => `${a}\n`).join(''));
     },
-    flush,
-  };
-}
-
-/** { 'closed.client-closed': 5 } for the counters that are not zero: a short stop line. */
-function nonZero(prefix: string, counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => [`${prefix}.${k}`, n]));
-}
-
-function peerOf(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  });
+  log.info({ 'workers.died': result.died, 'workers.replaced': result.replaced }, 'stopped');
+  return result.exitCode;
 }

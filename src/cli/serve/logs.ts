@@ -1,0 +1,85 @@
+/** serve's log lines: one per connection opened and closed, refusals and drops (rate-limited), the drain. */
+import type { Logger } from 'pino';
+import type { EchoServer, ServerStats } from '../../server/server.js';
+
+const REFUSAL_LINES_PER_SECOND = 20;
+
+/** Closes forced by a limit are warnings: they are what an operator tunes. */
+const WARN_REASONS: ReadonlySet<string> = new Set([
+  'send-stall',
+  'idle-timeout',
+  'drain-deadline',
+  'handshake-timeout',
+  'heartbeat-timeout',
+  'message-too-big',
+]);
+
+export function attachLogs(server: EchoServer, log: Logger): void {
+  if (log.isLevelEnabled('info')) {
+    server.on('connection', (c) => log.info({ id: c.id, transport: c.transport, peer: peerOf(c.remoteAddress, c.remotePort) }, 'open'));
+  }
+  server.on('close', (c) => {
+    const fields = {
+      id: c.id,
+      transport: c.transport,
+      peer: peerOf(c.remoteAddress, c.remotePort),
+      in: c.bytesIn,
+      out: c.bytesOut,
+      ms: Math.round(c.durationMs),
+      reason: c.reason,
+    };
+    if (WARN_REASONS.has(c.reason)) log.warn(fields, 'close');
+    else log.info(fields, 'close');
+  });
+  // A flood of refusals or dropped datagrams must not become a flood of log lines.
+  const refusals = lineLimiter(log, 'refused');
+  server.on('refused', (r) => refusals.line({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }));
+  const drops = lineLimiter(log, 'dropped datagram');
+  server.on('dropped', (d) => drops.line({ peer: peerOf(d.remoteAddress, d.remotePort), reason: d.reason }));
+  server.once('closed', () => {
+    refusals.flush();
+    drops.flush();
+  });
+  server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)`));
+  server.on('warning', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, err.message));
+}
+
+/** The fields of the last line, "stopped": the counters that are not zero. */
+export function stopFields(stats: ServerStats): Record<string, number> {
+  const d = stats.datagrams;
+  const datagrams = d.received > 0 ? { 'datagrams.received': d.received, 'datagrams.echoed': d.echoed, ...nonZero('datagrams.dropped', d.dropped) } : {};
+  return { accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed), ...datagrams };
+}
+
+/** At most REFUSAL_LINES_PER_SECOND warnings a second with `message`, then one line with the count left out. */
+function lineLimiter(log: Logger, message: string): { line: (fields: object) => void; flush: () => void } {
+  let windowStart = 0;
+  let inWindow = 0;
+  let suppressed = 0;
+  const flush = (): void => {
+    if (suppressed > 0) log.warn({ count: suppressed }, `${message} (lines suppressed in the last second)`);
+    suppressed = 0;
+  };
+  return {
+    line: (fields) => {
+      const now = Date.now();
+      if (now - windowStart >= 1000) {
+        flush();
+        windowStart = now;
+        inWindow = 0;
+      }
+      if (++inWindow <= REFUSAL_LINES_PER_SECOND) log.warn(fields, message);
+      else suppressed++;
+    },
+    flush,
+  };
+}
+
+/** { 'closed.client-closed': 5 } for the counters that are not zero: a short stop line. */
+function nonZero(prefix: string, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => [`${prefix}.${k}`, n]));
+}
+
+function peerOf(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
