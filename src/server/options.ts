@@ -19,7 +19,10 @@ export interface ServeOptions {
   sendStallTimeout?: Duration;
   /** Bytes queued for one peer before netecho stops reading from it until it drains. Default "1MiB". */
   maxQueued?: Size;
-  /** How long close() lets open connections finish before closing them. Default "30s". */
+  /**
+   * How long close() lets open connections go on before closing them. Default "1s": short, so a test suite's
+   * `await server.close()` never waits long for a client it left open (the CLI's default is 30 s).
+   */
   drainTimeout?: Duration;
   /** Stream transports (tcp, tls, ws) first send one line of JSON about the connection. Default false. */
   describe?: boolean;
@@ -148,8 +151,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   idleTimeoutMs: 5 * 60_000,
   sendStallTimeoutMs: 30_000,
   maxQueuedBytes: 1024 * 1024,
-  drainTimeoutMs: 30_000,
+  drainTimeoutMs: 1000,
 };
+
+/** The drain `netecho serve` gives on SIGINT/SIGTERM unless --drain-timeout says otherwise (docs/security.md). */
+export const SERVICE_DRAIN_TIMEOUT_MS = 30_000;
 
 /** Smallest --max-queued: below one socket read the limit could not be honoured. */
 export const MIN_MAX_QUEUED = 1024;

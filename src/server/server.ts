@@ -36,8 +36,11 @@ export interface ServerEvents {
   refused: [info: RefusalInfo];
   /** close() began: listeners are closed, open connections have until the deadline. */
   draining: [info: { connections: number; drainTimeoutMs: number }];
-  /** The drain deadline passed with connections still open; they are being finished. */
-  deadline: [info: { connections: number }];
+  /**
+   * The drain is ending with connections still open: they are being finished (what was read is written back,
+   * then the write side closed); whatever is still open `flushMs` later, at the deadline, is closed.
+   */
+  deadline: [info: { connections: number; flushMs: number }];
   /** Every listener and connection is closed. */
   closed: [];
   /** A problem that does not stop the server, such as running out of file descriptors on accept. */
@@ -71,8 +74,13 @@ export interface CloseOptions {
   drainTimeout?: Duration;
 }
 
-/** After the drain deadline, how long a finished connection may take to flush and close before it is destroyed. */
-const LINGER_MS = 2000;
+/** The last part of a drain, when open connections are finished (what was read is written back, then FIN). */
+const MAX_FLUSH_MS = 2000;
+
+/** How long before the drain deadline connections are finished: 2 s, or a quarter of a shorter drain. */
+export function flushWindowMs(drainMs: number): number {
+  return Math.min(MAX_FLUSH_MS, Math.floor(drainMs / 4));
+}
 
 type State = 'listening' | 'draining' | 'closed';
 
@@ -110,8 +118,9 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
   #nextId = 1;
   #closing: Promise<void> | null = null;
   #allClosed: (() => void) | null = null;
-  #drainTimer: NodeJS.Timeout | null = null;
-  #lingerTimer: NodeJS.Timeout | null = null;
+  #finishTimer: NodeJS.Timeout | null = null;
+  #deadlineTimer: NodeJS.Timeout | null = null;
+  #finishing = false;
   readonly context: TransportContext;
 
   /** The certificate served on tls://, wss:// and https:// (null when none of them is served). */
@@ -164,14 +173,15 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
   }
 
   /**
-   * Stop accepting at once, let open connections finish until their clients close or `drainTimeout` passes,
-   * then write back what was read, close the rest, and resolve. Calling it again with `drainTimeout: 0`
-   * ends the drain now.
+   * Stop accepting at once and let open connections go on until their clients close or `drainTimeout` passes;
+   * resolves when all are closed, by the deadline. Connections still open near the end are finished first
+   * (what was read is written back, then the write side closed; see flushWindowMs()). Calling it again with
+   * `drainTimeout: 0` ends the drain now.
    */
   close(options: CloseOptions = {}): Promise<void> {
     const drainMs = options.drainTimeout === undefined ? this.limits.drainTimeoutMs : parseDuration(options.drainTimeout, 'drainTimeout');
     if (this.#closing !== null) {
-      if (drainMs === 0) this.#deadline();
+      if (drainMs === 0) this.#endDrain();
       return this.#closing;
     }
     this.#state = 'draining';
@@ -180,11 +190,10 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     return this.#closing;
   }
 
-  /** Close every listener and connection now, without a drain. */
+  /** Close every listener and connection now, without a drain (close reason `server-destroyed`). */
   destroy(): Promise<void> {
-    const closing = this.close({ drainTimeout: 0 });
     for (const handle of [...this.#connections.keys()]) handle.destroy('server-destroyed');
-    return closing;
+    return this.close({ drainTimeout: 0 });
   }
 
   async #drain(drainMs: number): Promise<void> {
@@ -193,25 +202,33 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
       const allClosed = new Promise<void>((resolve) => {
         this.#allClosed = resolve;
       });
-      if (drainMs === 0) this.#deadline();
-      else this.#drainTimer = setTimeout(() => this.#deadline(), drainMs);
+      if (drainMs === 0) this.#endDrain();
+      else {
+        const flushMs = flushWindowMs(drainMs);
+        this.#finishTimer = setTimeout(() => this.#finishAll(flushMs), drainMs - flushMs);
+        this.#deadlineTimer = setTimeout(() => this.#endDrain(), drainMs);
+      }
       await allClosed;
     }
-    if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
-    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    if (this.#finishTimer !== null) clearTimeout(this.#finishTimer);
+    if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
     this.#idle.stop();
     this.#state = 'closed';
     this.emit('closed');
   }
 
-  #deadline(): void {
-    if (this.#lingerTimer !== null || this.#connections.size === 0) return;
-    if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
-    this.emit('deadline', { connections: this.#connections.size });
+  /** Finish every open connection: flush what was read, close the write side, close when the peer does. */
+  #finishAll(flushMs: number): void {
+    if (this.#finishing || this.#connections.size === 0) return;
+    this.#finishing = true;
+    this.emit('deadline', { connections: this.#connections.size, flushMs });
     for (const handle of this.#connections.keys()) handle.finish();
-    this.#lingerTimer = setTimeout(() => {
-      for (const handle of [...this.#connections.keys()]) handle.destroy('drain-deadline');
-    }, LINGER_MS);
+  }
+
+  /** The deadline: finish what is left, and close whatever is still open. */
+  #endDrain(): void {
+    this.#finishAll(0);
+    for (const handle of [...this.#connections.keys()]) handle.destroy('drain-deadline');
   }
 
   #admit(transport: string, remoteAddress: string, remotePort: number): number | null {

@@ -171,6 +171,41 @@ describe('netecho serve (CLI)', () => {
     }
   });
 
+  it('--drain-timeout 1s with a client that never closes: exits 0 by the deadline; a forced close counts server-destroyed', async () => {
+    const s = await startCliServer(['tcp://127.0.0.1:0', '--drain-timeout', '1s', '--log-format', 'json']);
+    try {
+      const idle = await connect(s.port);
+      idle.on('error', () => {});
+      idle.pause();
+      await s.waitForStderr(/"msg":"open"/);
+      const start = Date.now();
+      s.child.kill('SIGTERM');
+      assert.equal((await s.exited).code, 0);
+      const ms = Date.now() - start;
+      assert.ok(ms < 1800, `exited after ${ms} ms`);
+      assert.match(s.stderr(), /"msg":"drain deadline: finishing 1 connection\(s\), closing them in 250ms"/);
+      assert.match(s.stderr(), /"closed.drain-deadline":1/);
+      idle.destroy();
+    } finally {
+      await s.stop();
+    }
+    const t = await startCliServer(['tcp://127.0.0.1:0', '--log-format', 'json']);
+    try {
+      const c = await connect(t.port);
+      c.on('error', () => {});
+      await t.waitForStderr(/"msg":"open"/);
+      t.child.kill('SIGTERM');
+      await t.waitForStderr(/draining/);
+      t.child.kill('SIGTERM');
+      assert.equal((await t.exited).code, 143);
+      assert.match(t.stderr(), /"closed.server-destroyed":1/);
+      assert.doesNotMatch(t.stderr(), /drain-deadline/);
+      c.destroy();
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('logs refusals with their reason, at most 20 lines a second, then a count', async () => {
     const s = await startCliServer(['tcp://127.0.0.1:0', '--max-connections', '1', '--log-format', 'json']);
     try {

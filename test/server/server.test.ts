@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { serve } from '../../src/index.js';
@@ -121,5 +122,44 @@ describe('EchoServer#close (drain)', () => {
     await u.server.destroy();
     await closed(c2);
     assert.equal(u.server.stats.closed['server-destroyed'], 1);
+  });
+
+  it('ends by its deadline: a client that neither reads nor closes is finished before it and closed at it', async () => {
+    const t = await startServer();
+    const client = await connect(t.port);
+    client.pause(); // never reads
+    await until(() => t.server.connections === 1);
+    const deadline = once(t.server, 'deadline');
+    const start = performance.now();
+    await t.server.close({ drainTimeout: '1s' });
+    const ms = performance.now() - start;
+    const [info] = (await deadline) as [{ connections: number; flushMs: number }];
+    assert.deepEqual(info, { connections: 1, flushMs: 250 });
+    assert.ok(ms >= 990 && ms < 1500, `closed after ${Math.round(ms)} ms, not by the 1 s deadline`);
+    assert.equal(t.server.stats.closed['drain-deadline'], 1);
+    client.destroy();
+  });
+
+  it('destroy() during a drain counts its closes as server-destroyed, not drain-deadline', async () => {
+    const t = await startServer();
+    const client = await connect(t.port);
+    await until(() => t.server.connections === 1);
+    const closing = t.server.close({ drainTimeout: '10s' });
+    await t.server.destroy();
+    await closing;
+    await closed(client);
+    assert.deepEqual([t.server.stats.closed['server-destroyed'], t.server.stats.closed['drain-deadline']], [1, 0]);
+  });
+
+  it('the library default drain is short: close() with a client left open resolves within about a second', async () => {
+    const t = await startServer();
+    assert.equal(t.server.limits.drainTimeoutMs, 1000);
+    const client = await connect(t.port);
+    client.pause();
+    await until(() => t.server.connections === 1);
+    const start = performance.now();
+    await t.server.close();
+    assert.ok(performance.now() - start < 1500);
+    client.destroy();
   });
 });

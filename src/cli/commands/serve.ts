@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_ENDPOINT, parseEndpoint } from '../../endpoint.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, resolveServeOptions, type ServeOptions } from '../../server/options.js';
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, SERVICE_DRAIN_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from '../../server/options.js';
 import { serve } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadTlsMaterial } from '../../transports/tls-material.js';
@@ -73,8 +73,10 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
         'Prints each listening URL on stdout (with the real port when asked for port 0); logs go to stderr.\n\n' +
         'Schemes: tcp:// and tls:// (byte streams), udp:// (datagrams, RFC 862), ws:// and wss:// (WebSocket ' +
         'messages), http:// and https:// (a JSON reflection of each request, and WebSocket echo on upgrade).\n\n' +
-        'SIGINT/SIGTERM: stop accepting, let open connections finish (up to --drain-timeout), then exit 0; ' +
-        'a second signal closes everything at once.',
+        'SIGINT/SIGTERM: stop accepting, let open connections go on until their clients close or --drain-timeout ' +
+        'passes, then exit 0. The process exits by the deadline: in its last 2 s (a quarter of a shorter drain) ' +
+        'connections still open are finished (what was read is written back), and whatever is open at the ' +
+        'deadline is closed. A second signal closes everything at once.',
     )
     .argument('[url...]', 'scheme://host:port to listen on, e.g. tcp://127.0.0.1:65432 http://[::1]:8080')
     .option('--max-connections <n>', `open connections in total, more are reset (default ${L.maxConnections})`)
@@ -85,7 +87,7 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
       `close a client that stops reading its echo for this long; 0 = never (default ${formatDuration(L.sendStallTimeoutMs)})`,
     )
     .option('--max-queued <size>', `bytes queued for a client before reading from it pauses (default ${formatSize(L.maxQueuedBytes).replace(' ', '')})`)
-    .option('--drain-timeout <duration>', `on SIGINT/SIGTERM, how long open connections may go on (default ${formatDuration(L.drainTimeoutMs)})`)
+    .option('--drain-timeout <duration>', `on SIGINT/SIGTERM, how long until the process exits at the latest; 0 = at once (default ${formatDuration(SERVICE_DRAIN_TIMEOUT_MS)})`)
     .option('--workers <n>', 'processes sharing the listeners, for more cores (default 1)')
     .option('--describe', 'tcp/tls/ws: first send one line of JSON about the connection (peer, TLS details)')
     .option('--cert <file>', 'tls/wss/https: certificate chain (PEM), with --key')
@@ -122,7 +124,7 @@ function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
   set('idleTimeout', durationFlag(flags.idleTimeout, '--idle-timeout'));
   set('sendStallTimeout', durationFlag(flags.sendStallTimeout, '--send-stall-timeout'));
   set('maxQueued', sizeFlag(flags.maxQueued, '--max-queued'));
-  set('drainTimeout', durationFlag(flags.drainTimeout, '--drain-timeout'));
+  set('drainTimeout', durationFlag(flags.drainTimeout, '--drain-timeout') ?? SERVICE_DRAIN_TIMEOUT_MS);
   if (flags.describe) options.describe = true;
   // TLS: say which flags are missing in the CLI's words before the library would in its own.
   const secure = (urls.length > 0 ? urls : [DEFAULT_ENDPOINT]).map((u) => parseEndpoint(u)).find((e) => SECURE_SCHEMES.has(e.scheme));

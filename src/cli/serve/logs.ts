@@ -1,6 +1,7 @@
 /** serve's log lines: one per connection opened and closed, refusals and drops (rate-limited), the drain. */
 import type { Logger } from 'pino';
 import type { EchoServer, ServerStats } from '../../server/server.js';
+import { formatDuration } from '../../units.js';
 
 const REFUSAL_LINES_PER_SECOND = 20;
 
@@ -40,7 +41,7 @@ export function attachLogs(server: EchoServer, log: Logger): void {
     refusals.flush();
     drops.flush();
   });
-  server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)`));
+  server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)${d.flushMs > 0 ? `, closing them in ${formatDuration(d.flushMs)}` : ''}`));
   server.on('warning', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, err.message));
 }
 
