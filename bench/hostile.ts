@@ -16,7 +16,7 @@ const BIN = fileURLToPath(new URL('../../bin/netecho.js', import.meta.url));
 const MiB = 1024 * 1024;
 
 async function startServer(args: string[], url = 'tcp://127.0.0.1:0'): Promise<{ pid: number; port: number; stop: () => Promise<void>; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', url, '--log-format', 'json', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [BIN, 'serve', url, '--log-format', 'json', '--log-level', process.env.HOSTILE_LOG ?? 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -281,6 +281,54 @@ async function oversizedWs(clients: number): Promise<void> {
   );
 }
 
+/** HTTP clients that pipeline big POSTs and never read a reply: the server's memory, and what closes them. */
+async function httpNeverReading(clients: number, bodyBytes: number): Promise<void> {
+  const srv = await startServer(['--send-stall-timeout', '3s', '--max-connections-per-ip', String(clients + 100)], 'http://127.0.0.1:0');
+  const base = rssBytes(srv.pid);
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(srv.pid))), 50);
+  const sockets = await Promise.all(Array.from({ length: clients }, () => connect(srv.port)));
+  const request = Buffer.concat([
+    Buffer.from(`POST /never-read HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bodyBytes}\r\n\r\n`),
+    randomBytes(bodyBytes),
+  ]);
+  let sent = 0;
+  const t0 = performance.now();
+  const closedAt = await Promise.all(
+    sockets.map(
+      (s) =>
+        new Promise<number>((resolve) => {
+          const deadline = Date.now() + 10_000;
+          const pump = (): void => {
+            while (!s.destroyed && Date.now() < deadline) {
+              sent++;
+              if (!s.write(request)) return;
+            }
+          };
+          s.pause();
+          s.on('error', () => {});
+          s.on('drain', pump);
+          s.on('close', () => resolve(performance.now() - t0));
+          setTimeout(() => s.destroy(), 15_000);
+          pump();
+        }),
+    ),
+  );
+  clearInterval(sampler);
+  const reasons = new Map<string, number>();
+  for (const m of srv.stderr().matchAll(/"reason":"([a-z-]+)"/g)) reasons.set(m[1] ?? '', (reasons.get(m[1] ?? '') ?? 0) + 1);
+  const stalls = reasons.get('send-stall') ?? 0;
+  reasons.delete('send-stall');
+  closedAt.sort((a, b) => a - b);
+  console.log(
+    `HTTP never-reading pipeliners: ${clients} clients each pipelining ${bodyBytes / 1024} KiB POSTs, never reading (--send-stall-timeout 3s): ` +
+      `${sent} requests written in all; server RSS before ${(base / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB ` +
+      `(+${((peak - base) / clients / 1024).toFixed(0)} KiB per client); ${stalls} closed with reason send-stall` +
+      `${[...reasons].map(([r, n]) => `, ${n} ${r}`).join('')}; clients saw their close between ${ms(closedAt[0] ?? 0)} and ${ms(closedAt[closedAt.length - 1] ?? 0)}`,
+  );
+  await srv.stop();
+}
+
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
 // `--only NAME[,NAME]` runs some of the cases.
 const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : null;
@@ -293,5 +341,6 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['udp-flood', () => udpFlood(100_000, 1000)],
   ['slow-headers', () => slowHeaders(1000)],
   ['ws-oversized', () => oversizedWs(200)],
+  ['http-never-reading', () => httpNeverReading(40, 512 * 1024)],
 ];
 for (const [name, run] of cases) if (only === null || only.includes(name)) await run();

@@ -12,6 +12,7 @@
  * its queue drains; if the queue makes no progress for sendStallTimeout, close the connection.
  */
 import type net from 'node:net';
+import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import type { CloseReason, ConnectionHandle, TransportContext } from './transport.js';
 
 const kConn = Symbol('netecho.stream.connection');
@@ -20,7 +21,7 @@ export interface EchoSocket extends net.Socket {
   [kConn]: StreamConnection;
 }
 
-export class StreamConnection implements ConnectionHandle {
+export class StreamConnection implements ConnectionHandle, StallWatched {
   /** The socket echoed on; the wire itself until a TLS handshake hands over its TLS socket. */
   socket: EchoSocket;
   /** The socket whose byte counters show activity: the TCP socket under TLS, else the socket itself. */
@@ -61,6 +62,14 @@ export class StreamConnection implements ConnectionHandle {
 
   activity(): number {
     return this.wire.bytesRead + this.wire.bytesWritten;
+  }
+
+  queued(): number {
+    return this.socket.writableLength;
+  }
+
+  stalled(): void {
+    this.destroy('send-stall');
   }
 
   finish(): void {
@@ -107,34 +116,14 @@ function socketOnData(this: EchoSocket, chunk: Buffer): void {
 function pauseForPeer(conn: StreamConnection): void {
   conn.paused = true;
   conn.socket.pause();
-  const stallMs = conn.context.limits.sendStallTimeoutMs;
-  if (stallMs > 0 && conn.stallTimer === null) {
-    conn.stallMark = conn.socket.writableLength;
-    conn.stallTimer = setTimeout(checkStall, stallMs, conn);
-  }
-}
-
-function checkStall(conn: StreamConnection): void {
-  conn.stallTimer = null;
-  const queued = conn.socket.writableLength;
-  if (queued === 0 || !conn.paused) return;
-  if (queued < conn.stallMark) {
-    // The peer is reading, slowly: progress resets the clock.
-    conn.stallMark = queued;
-    conn.stallTimer = setTimeout(checkStall, conn.context.limits.sendStallTimeoutMs, conn);
-    return;
-  }
-  conn.destroy('send-stall');
+  armStall(conn, conn.context.limits.sendStallTimeoutMs);
 }
 
 function socketOnDrain(this: EchoSocket): void {
   const conn = this[kConn];
   if (!conn.paused || conn.finishing) return;
   conn.paused = false;
-  if (conn.stallTimer !== null) {
-    clearTimeout(conn.stallTimer);
-    conn.stallTimer = null;
-  }
+  disarmStall(conn);
   this.resume();
 }
 
@@ -155,10 +144,7 @@ function socketOnClose(this: EchoSocket): void {
     conn.wire.destroy();
     return;
   }
-  if (conn.stallTimer !== null) {
-    clearTimeout(conn.stallTimer);
-    conn.stallTimer = null;
-  }
+  disarmStall(conn);
   // Closed before the echo started (during a TLS handshake): Node says why (tlsClientError) right after this
   // event, so report on the next tick. No reason by then: refused without an error (mutual TLS, unauthorized).
   if (!conn.started) process.nextTick(reportClose, conn, this, 'handshake-failed');

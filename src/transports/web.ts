@@ -12,6 +12,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { WebSocket } from 'ws';
 import type { Endpoint } from '../endpoint.js';
+import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
 import { reflect, sendJson, sendRawJson } from './reflect.js';
@@ -24,7 +25,7 @@ import { WebSocketEcho, type UpgradeTarget } from './websocket.js';
 const kWeb = Symbol('netecho.web.connection');
 type WebSocketOf = net.Socket & { [kWeb]?: WebConnection };
 
-class WebConnection implements ConnectionHandle, UpgradeTarget {
+class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
   readonly wire: net.Socket;
   readonly id: number;
   readonly remoteAddress: string;
@@ -34,10 +35,13 @@ class WebConnection implements ConnectionHandle, UpgradeTarget {
   ws: WebSocket | null = null;
   reason: CloseReason | null = null;
   finishing = false;
-  /** Requests being answered. */
-  active = 0;
+  /** Replies not yet done (pipelined requests are answered in order). */
+  readonly pending = new Set<http.ServerResponse>();
   /** The socket HTTP speaks on (the TLS socket for https). */
   http: net.Socket | null = null;
+  stallTimer: NodeJS.Timeout | null = null;
+  stallMark = 0;
+  stallSentMark = 0;
 
   constructor(wire: net.Socket, transport: string, id: number, remoteAddress: string, remotePort: number) {
     this.wire = wire;
@@ -51,12 +55,33 @@ class WebConnection implements ConnectionHandle, UpgradeTarget {
     return this.wire.bytesRead + this.wire.bytesWritten;
   }
 
+  /** Reply bytes waiting for a client that is not reading (Node stops parsing its next request meanwhile). */
+  queued(): number {
+    return (this.http ?? this.wire).writableLength;
+  }
+
+  /** Bytes whose write completed: a reply stuck behind a client that reads nothing never adds to it. */
+  sent(): number {
+    const socket = this.http ?? this.wire;
+    return socket.bytesWritten - socket.writableLength;
+  }
+
+  busy(): boolean {
+    return this.pending.size > 0 && this.ws === null;
+  }
+
+  stalled(): void {
+    this.destroy('send-stall');
+  }
+
   finish(): void {
     if (this.finishing) return;
     this.finishing = true;
     this.reason ??= 'drain-deadline';
     if (this.ws !== null) this.ws.close(1001, 'server shutting down');
-    else if (this.active === 0) (this.http ?? this.wire).end();
+    else if (this.pending.size === 0) (this.http ?? this.wire).end();
+    // Replies still to come say they are the last; the connection ends once they are out.
+    else for (const res of this.pending) if (!res.headersSent) res.setHeader('Connection', 'close');
   }
 
   destroy(reason: CloseReason): void {
@@ -67,6 +92,7 @@ class WebConnection implements ConnectionHandle, UpgradeTarget {
 }
 
 function reportClose(conn: WebConnection, context: TransportContext): void {
+  disarmStall(conn);
   const wire = conn.wire;
   context.closed(conn, {
     id: conn.id,
@@ -167,13 +193,19 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       req.socket.destroy();
       return;
     }
-    conn.http = req.socket;
-    conn.active++;
+    if (conn.http === null) {
+      conn.http = req.socket;
+      req.socket.on('drain', () => disarmStall(conn));
+    }
+    conn.pending.add(res);
+    // Watched while requests are answered: a reply that cannot be written out (a client pipelining requests and
+    // never reading) closes the connection after --send-stall-timeout without progress.
+    armStall(conn, context.limits.sendStallTimeoutMs);
     if (closing || conn.finishing) res.setHeader('Connection', 'close');
     const done = (): void => {
-      conn.active--;
+      conn.pending.delete(res);
       // Finished while this request was being answered: the reply said Connection: close, so go now.
-      if (conn.finishing && conn.active === 0 && conn.ws === null) (conn.http ?? conn.wire).end();
+      if (conn.finishing && conn.pending.size === 0 && conn.ws === null) (conn.http ?? conn.wire).end();
     };
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       // HTTP/1.1 requires Host (RFC 9112 3.2); Node's own refusal would not be JSON.

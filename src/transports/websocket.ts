@@ -12,6 +12,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { describeSocket } from './describe.js';
 import { sendRawJson } from './reflect.js';
 import type { CloseReason, TransportContext } from './transport.js';
@@ -23,12 +24,27 @@ export interface UpgradeTarget {
   finishing: boolean;
 }
 
-interface Echo {
-  readonly target: UpgradeTarget;
-  readonly context: TransportContext;
-  alive: boolean;
-  paused: boolean;
-  stallTimer: NodeJS.Timeout | null;
+/** Per-client state, found on the socket (no closure per client). */
+class Echo implements StallWatched {
+  alive = true;
+  paused = false;
+  stallTimer: NodeJS.Timeout | null = null;
+  stallMark = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly target: UpgradeTarget,
+    readonly context: TransportContext,
+  ) {}
+
+  queued(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  stalled(): void {
+    this.target.reason ??= 'send-stall';
+    this.ws.terminate();
+  }
 }
 
 const kEcho = Symbol('netecho.websocket.echo');
@@ -100,7 +116,7 @@ export class WebSocketEcho {
 
   #open(target: UpgradeTarget, ws: EchoWebSocket, req: http.IncomingMessage): void {
     target.ws = ws;
-    ws[kEcho] = { target, context: this.#context, alive: true, paused: false, stallTimer: null };
+    ws[kEcho] = new Echo(ws, target, this.#context);
     this.#clients.add(ws);
     ws.on('message', wsOnMessage);
     ws.on('pong', wsOnPong);
@@ -108,7 +124,7 @@ export class WebSocketEcho {
     ws.on('close', (code: number) => {
       this.#clients.delete(ws);
       const echo = ws[kEcho];
-      if (echo.stallTimer !== null) clearTimeout(echo.stallTimer);
+      disarmStall(echo);
       const reason = REASON_FOR_CODE[code];
       if (reason !== undefined) target.reason ??= reason;
     });
@@ -142,31 +158,16 @@ function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   echo.paused = true;
   this.pause();
   this.send(data, { binary: isBinary }, onSent.bind(this as EchoWebSocket));
-  const stallMs = echo.context.limits.sendStallTimeoutMs;
-  if (stallMs > 0) echo.stallTimer = setTimeout(checkStall, stallMs, this as EchoWebSocket, this.bufferedAmount);
+  armStall(echo, echo.context.limits.sendStallTimeoutMs);
 }
 
 function onSent(this: EchoWebSocket): void {
   const echo = this[kEcho];
   if (echo.paused) {
     echo.paused = false;
-    if (echo.stallTimer !== null) clearTimeout(echo.stallTimer);
-    echo.stallTimer = null;
+    disarmStall(echo);
     this.resume();
   }
-}
-
-function checkStall(ws: EchoWebSocket, mark: number): void {
-  const echo = ws[kEcho];
-  echo.stallTimer = null;
-  if (!echo.paused) return;
-  const queued = ws.bufferedAmount;
-  if (queued < mark) {
-    echo.stallTimer = setTimeout(checkStall, echo.context.limits.sendStallTimeoutMs, ws, queued);
-    return;
-  }
-  echo.target.reason ??= 'send-stall';
-  ws.terminate();
 }
 
 function wsOnPong(this: WebSocket): void {
