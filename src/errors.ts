@@ -22,21 +22,55 @@ export type NetechoErrorCode =
   | 'ERR_NETECHO_TLS'
   | 'ERR_NETECHO_PROTOCOL';
 
+type Render = (...names: string[]) => string;
+
+/** A message about options, kept as data so it can be said with other names (the CLI's flags). */
+export interface AboutOptions {
+  /** The options, as the library names them (`maxQueued`, `tls.ca`). */
+  readonly options: readonly string[];
+  readonly render: Render;
+}
+
 export class NetechoError extends Error {
   readonly code: NetechoErrorCode;
+  /** The options the message is about, as the library names them; the first is the one at fault. */
+  readonly options: readonly string[];
+  readonly #about: AboutOptions | null;
 
-  constructor(code: NetechoErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: NetechoErrorCode, message: string | AboutOptions, options?: { cause?: unknown }) {
+    super(typeof message === 'string' ? message : message.render(...message.options), options);
     this.name = new.target.name;
     this.code = code;
+    this.options = typeof message === 'string' ? [] : [...message.options];
+    this.#about = typeof message === 'string' ? null : message;
+  }
+
+  /** The option at fault, as the library names it (undici's InvalidArgumentError has the same field). */
+  get option(): string | undefined {
+    return this.options[0];
+  }
+
+  /** The same message with each option called `name(option)` (the error itself is not changed). */
+  messageWith(name: (option: string) => string): string {
+    return this.#about === null ? this.message : this.#about.render(...this.#about.options.map(name));
   }
 }
 
-/** An option or argument has a value netecho cannot use. The message names the option. */
+/**
+ * An option or argument has a value netecho cannot use. When the message is about options, `options` names them
+ * as the library spells them, and messageWith() says it with other names.
+ */
 export class InvalidArgumentError extends NetechoError {
-  constructor(message: string) {
-    super('ERR_NETECHO_INVALID_ARGUMENT', message);
+  constructor(message: string);
+  constructor(options: readonly string[], render: Render);
+  constructor(messageOrOptions: string | readonly string[], render?: Render) {
+    super('ERR_NETECHO_INVALID_ARGUMENT', typeof messageOrOptions === 'string' ? messageOrOptions : { options: messageOrOptions, render: render as Render });
   }
+}
+
+/** "invalid OPTION: DETAIL", with the option as data. */
+export function invalidOption(option: string, detail: string): InvalidArgumentError {
+  return new InvalidArgumentError([option], (name) => `invalid ${name}: ${detail}`);
 }
 
 /** An endpoint URL does not follow the grammar (scheme://host:port). The message quotes the text. */
@@ -131,7 +165,7 @@ export class AbortedError extends NetechoError {
 
 /** The TLS handshake failed: the peer's certificate did not verify, or the peer refused ours (or its absence). */
 export class TlsError extends NetechoError {
-  constructor(message: string, cause?: unknown) {
+  constructor(message: string | AboutOptions, cause?: unknown) {
     super('ERR_NETECHO_TLS', message, { cause });
   }
 }
@@ -188,7 +222,7 @@ export function fromConnectError(err: unknown, target: string): NetechoError {
     case 'EPIPE':
       return new ConnectionResetError(`connection to ${target} was reset`, err);
     default:
-      if (isTlsFailure(err)) return new TlsError(`TLS with ${target} failed: ${tlsReason(err)}`, err);
+      if (isTlsFailure(err)) return new TlsError(tlsFailure(err, target), err);
       return new ConnectionResetError(`connection to ${target} failed: ${describe(err)}`, err);
   }
 }
@@ -237,16 +271,22 @@ function isTlsFailure(err: unknown): boolean {
   return TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
 }
 
-function tlsReason(err: unknown): string {
+/** Why a TLS handshake failed, with the options that would fix it as data. */
+function tlsFailure(err: unknown, target: string): AboutOptions {
   const e = err as NodeJS.ErrnoException & { reason?: string };
   const code = e.code ?? '';
+  const say = (why: string, options: string[], hint: Render): AboutOptions => ({ options, render: (...n) => `TLS with ${target} failed: ${why} (${hint(...n)})` });
   if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') {
-    return 'the certificate is self-signed (pass --ca with it, or --insecure)';
+    return say('the certificate is self-signed', ['tls.ca', 'tls.insecure'], (ca, insecure) => `pass ${ca} with it, or ${insecure}`);
   }
-  if (code.startsWith('UNABLE_TO_')) return 'the certificate is not signed by a trusted CA (pass --ca FILE, or --insecure)';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `${e.reason ?? 'the certificate does not name this host'} (use --servername)`;
-  if (code.startsWith('ERR_SSL_')) return (e.reason ?? code).toLowerCase().replace(/^ssl[a-z0-9/ ]*routines:/, '');
-  return e.message;
+  if (code.startsWith('UNABLE_TO_')) {
+    return say('the certificate is not signed by a trusted CA', ['tls.ca', 'tls.insecure'], (ca, insecure) => `pass ${ca} with its CA, or ${insecure}`);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return say(e.reason ?? 'the certificate does not name this host', ['tls.servername'], (s) => `use ${s}`);
+  }
+  const why = code.startsWith('ERR_SSL_') ? (e.reason ?? code).toLowerCase().replace(/^ssl[a-z0-9/ ]*routines:/, '') : e.message;
+  return { options: [], render: () => `TLS with ${target} failed: ${why}` };
 }
 
 function describe(err: unknown): string {

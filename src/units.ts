@@ -2,7 +2,7 @@
  * The units grammar shared by every option: durations ("30s", "500ms", "1.5m") and sizes ("64", "1KiB", "64KiB").
  * Library options accept either a number (milliseconds, bytes) or such a string.
  */
-import { InvalidArgumentError } from './errors.js';
+import { invalidOption } from './errors.js';
 
 /** A duration: a number of milliseconds, or a string such as "30s", "500ms", "5m", "1h". */
 export type Duration = number | string;
@@ -38,28 +38,28 @@ const NUMBER_WITH_UNIT = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-zµ]*)$/i;
 export function parseDuration(value: Duration, name = 'duration'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
-      throw new InvalidArgumentError(`invalid ${name}: ${value} (expected milliseconds >= 0)`);
+      throw invalidOption(name, `${value} (expected milliseconds >= 0)`);
     }
     return value;
   }
   const text = value.trim();
   const match = NUMBER_WITH_UNIT.exec(text);
   if (!match) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" (expected a duration such as 500ms, 30s, 5m)`);
+    throw invalidOption(name, `"${value}" (expected a duration such as 500ms, 30s, 5m)`);
   }
   const amount = Number(match[1]);
   const unit = (match[2] ?? '').toLowerCase();
   if (unit === '') {
     if (amount === 0) return 0;
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" needs a unit (for example ${amount}s or ${amount}ms)`);
+    throw invalidOption(name, `"${value}" needs a unit (for example ${amount}s or ${amount}ms)`);
   }
   const factor = DURATION_UNITS[unit];
   if (factor === undefined) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" has an unknown unit "${match[2]}" (use us, ms, s, m or h)`);
+    throw invalidOption(name, `"${value}" has an unknown unit "${match[2]}" (use us, ms, s, m or h)`);
   }
   const ms = amount * factor;
   if (!Number.isFinite(ms) || ms > 2 ** 31 - 1) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" is too long (at most about 24 days)`);
+    throw invalidOption(name, `"${value}" is too long (at most about 24 days)`);
   }
   return ms;
 }
@@ -71,23 +71,23 @@ export function parseDuration(value: Duration, name = 'duration'): number {
 export function parseSize(value: Size, name = 'size'): number {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new InvalidArgumentError(`invalid ${name}: ${value} (expected a whole number of bytes >= 0)`);
+      throw invalidOption(name, `${value} (expected a whole number of bytes >= 0)`);
     }
     return value;
   }
   const text = value.trim();
   const match = NUMBER_WITH_UNIT.exec(text);
   if (!match) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" (expected a size such as 64, 1KiB, 64KiB, 1MiB)`);
+    throw invalidOption(name, `"${value}" (expected a size such as 64, 1KiB, 64KiB, 1MiB)`);
   }
   const unit = (match[2] ?? '').toLowerCase();
   const factor = unit === '' ? 1 : SIZE_UNITS[unit];
   if (factor === undefined) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" has an unknown unit "${match[2]}" (use B, KiB, MiB, GiB, KB, MB or GB)`);
+    throw invalidOption(name, `"${value}" has an unknown unit "${match[2]}" (use B, KiB, MiB, GiB, KB, MB or GB)`);
   }
   const bytes = Number(match[1]) * factor;
   if (!Number.isSafeInteger(bytes)) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" is not a whole number of bytes`);
+    throw invalidOption(name, `"${value}" is not a whole number of bytes`);
   }
   return bytes;
 }
@@ -96,7 +96,7 @@ export function parseSize(value: Size, name = 'size'): number {
 export function parseCount(value: number | string, name: string, min = 0): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < min) {
-    throw new InvalidArgumentError(`invalid ${name}: "${value}" (expected a whole number >= ${min})`);
+    throw invalidOption(name, `"${value}" (expected a whole number >= ${min})`);
   }
   return n;
 }

@@ -8,8 +8,27 @@ export const BENCH_SCHEMES: readonly Scheme[] = ['tcp', 'tls', 'ws', 'wss', 'udp
 import { clientEndpoint } from '../client/connect.js';
 import type { ClientTlsOptions } from '../client/tls-options.js';
 import { MAX_DATAGRAM } from '../client/udp.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, invalidOption } from '../errors.js';
+import { checkShape, type OptionShape } from '../option-shape.js';
+import { CLIENT_TLS_SHAPE, validateClientTls } from '../client/tls-options.js';
 import { parseCount, parseDuration, parseSize, type Duration, type Size } from '../units.js';
+
+/** bench()'s options, for checkShape(). */
+export const BENCH_SHAPE: OptionShape = {
+  connections: 'count',
+  size: 'size',
+  duration: 'duration',
+  warmup: 'duration',
+  pipeline: 'count',
+  rate: 'count',
+  stream: 'boolean',
+  workers: 'count',
+  connectRate: 'count',
+  source: 'strings',
+  timeout: 'duration',
+  tls: CLIENT_TLS_SHAPE,
+  signal: 'signal',
+};
 
 export type BenchMode = 'closed' | 'pipeline' | 'rate' | 'stream';
 
@@ -75,40 +94,42 @@ const MAX_SIZE = 64 * 1024 * 1024;
  * @throws ERR_NETECHO_INVALID_ARGUMENT naming the option; ERR_NETECHO_INVALID_URL; ERR_NETECHO_UNSUPPORTED_SCHEME
  */
 export function resolveBenchOptions(url: string | Endpoint, options: BenchOptions = {}): BenchConfig {
+  checkShape(options, BENCH_SHAPE, 'bench');
+  validateClientTls(options.tls);
   const endpoint = clientEndpoint(url, BENCH_SCHEMES, 'benchmarking');
   const connections = options.connections === undefined ? BENCH_DEFAULTS.connections : parseCount(options.connections, 'connections', 1);
   const size = options.size === undefined ? BENCH_DEFAULTS.size : parseSize(options.size, 'size');
-  if (size < 1 || size > MAX_SIZE) throw new InvalidArgumentError(`invalid size: ${size} bytes (from 1 byte to 64MiB)`);
+  if (size < 1 || size > MAX_SIZE) throw invalidOption('size', `${size} bytes (from 1 byte to 64MiB)`);
   const durationMs = options.duration === undefined ? BENCH_DEFAULTS.durationMs : parseDuration(options.duration, 'duration');
-  if (durationMs <= 0) throw new InvalidArgumentError('invalid duration: must be greater than 0');
+  if (durationMs <= 0) throw invalidOption('duration', 'must be greater than 0');
   const warmupMs = options.warmup === undefined ? BENCH_DEFAULTS.warmupMs : parseDuration(options.warmup, 'warmup');
   const pipeline = options.pipeline === undefined ? 1 : parseCount(options.pipeline, 'pipeline', 1);
   const rate = options.rate === undefined ? 0 : parseCount(options.rate, 'rate', 1);
   const stream = Boolean(options.stream);
   if ((endpoint.scheme === 'http' || endpoint.scheme === 'https') && stream) {
-    throw new InvalidArgumentError(`invalid stream: ${endpoint.scheme}:// carries requests, not a stream (use the closed loop, --pipeline or --rate)`);
+    throw new InvalidArgumentError(['stream', 'pipeline', 'rate'], (st, p, r) => `invalid ${st}: ${endpoint.scheme}:// carries requests, not a stream (use the closed loop, ${p} or ${r})`);
   }
   if (endpoint.scheme === 'udp') {
-    if (stream) throw new InvalidArgumentError('invalid stream: udp:// carries datagrams, not a stream (use --rate or the closed loop)');
-    if (size < 4 || size > MAX_DATAGRAM) throw new InvalidArgumentError(`invalid size: ${size} bytes (udp:// takes 4 to ${MAX_DATAGRAM})`);
+    if (stream) throw new InvalidArgumentError(['stream', 'rate'], (st, r) => `invalid ${st}: udp:// carries datagrams, not a stream (use ${r} or the closed loop)`);
+    if (size < 4 || size > MAX_DATAGRAM) throw invalidOption('size', `${size} bytes (udp:// takes 4 to ${MAX_DATAGRAM})`);
   }
   const picked = [options.pipeline !== undefined && pipeline > 1, rate > 0, stream].filter(Boolean).length;
-  if (picked > 1) throw new InvalidArgumentError('conflicting options: choose one of pipeline, rate and stream');
+  if (picked > 1) throw new InvalidArgumentError(['pipeline', 'rate', 'stream'], (p, r, st) => `conflicting options: choose one of ${p}, ${r} and ${st}`);
   const mode: BenchMode = stream ? 'stream' : rate > 0 ? 'rate' : pipeline > 1 ? 'pipeline' : 'closed';
   const workers = options.workers === undefined ? 1 : parseCount(options.workers, 'workers', 1);
-  if (workers > Math.max(64, cpus().length * 4)) throw new InvalidArgumentError(`invalid workers: ${workers} is more than this machine can use`);
-  if (workers > connections) throw new InvalidArgumentError(`invalid workers: ${workers} workers need at least as many connections`);
+  if (workers > Math.max(64, cpus().length * 4)) throw invalidOption('workers', `${workers} is more than this machine can use`);
+  if (workers > connections) throw invalidOption('workers', `${workers} workers need at least as many connections`);
   const connectRate = options.connectRate === undefined ? 0 : parseCount(options.connectRate, 'connectRate', 1);
   const sourceList = options.source === undefined ? [] : typeof options.source === 'string' ? options.source.split(',') : [...options.source];
   const sources = sourceList.map((s) => s.trim()).filter((s) => s !== '');
   for (const s of sources) {
-    if (isIP(s) === 0) throw new InvalidArgumentError(`invalid source: "${s}" is not an IP address`);
+    if (isIP(s) === 0) throw invalidOption('source', `"${s}" is not an IP address`);
   }
   if (sources.length > 0 && endpoint.scheme !== 'tcp' && endpoint.scheme !== 'tls') {
-    throw new InvalidArgumentError(`invalid source: source addresses are for tcp:// and tls:// (not ${endpoint.scheme}://)`);
+    throw invalidOption('source', `source addresses are for tcp:// and tls:// (not ${endpoint.scheme}://)`);
   }
   const timeoutMs = options.timeout === undefined ? BENCH_DEFAULTS.timeoutMs : parseDuration(options.timeout, 'timeout');
-  if (timeoutMs <= 0) throw new InvalidArgumentError('invalid timeout: must be greater than 0');
+  if (timeoutMs <= 0) throw invalidOption('timeout', 'must be greater than 0');
   return {
     endpoint,
     url: formatEndpoint(endpoint),

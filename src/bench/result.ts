@@ -1,6 +1,5 @@
-/** The result of a bench run: the shape of `--json` and of bench()'s promise, and its text table. */
+/** The result of a bench run: the shape of `--json` and of bench()'s promise. */
 import type { Histogram } from 'hdr-histogram-js';
-import { formatSize } from '../units.js';
 import { errorTotal, type Counters } from './engine.js';
 import { summarize, type LatencySummary } from './histogram.js';
 import type { BenchConfig, BenchMode } from './options.js';
@@ -92,44 +91,4 @@ export function buildResult(
         : null,
     clientCpuPercent: windowMs > 0 ? Math.round((cpuMicros / 1000 / windowMs) * 1000) / 10 : 0,
   };
-}
-
-const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-const us = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x} µs`);
-
-/** The human table printed on stdout. */
-export function formatResult(r: BenchResult): string {
-  const mode =
-    r.mode === 'closed'
-      ? 'closed loop'
-      : r.mode === 'pipeline'
-        ? `pipeline ${r.pipeline}`
-        : r.mode === 'rate'
-          ? `fixed rate ${n(r.rate)}/s`
-          : 'streaming';
-  const lines = [
-    `netecho bench ${r.url}: ${mode}, ${n(r.connections)} connection(s), ${formatSize(r.size)} ${r.mode === 'stream' ? 'writes' : 'messages'}, ` +
-      `${(r.durationMs / 1000).toFixed(1)} s measured${r.warmupMs > 0 ? ` after ${(r.warmupMs / 1000).toFixed(1)} s warm-up` : ''}` +
-      `${r.workers > 1 ? `, ${r.workers} workers` : ''}`,
-    '',
-  ];
-  if (r.mode !== 'stream') lines.push(`  round trips   ${n(r.roundTrips)} (${n(r.roundTripsPerSec)}/s)`);
-  lines.push(`  bandwidth     ${formatSize(r.bandwidthBytesPerSec)}/s echoed (${formatSize(r.bytesReceived)} in all)`);
-  if (r.latencyUs !== null) {
-    const l = r.latencyUs;
-    lines.push(`  latency       p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}  max ${us(l.max)}`);
-  }
-  const e = r.errors;
-  lines.push(
-    `  errors        ${e.total}` +
-      (e.total > 0
-        ? ` (mismatches ${e.mismatches}, short reads ${e.shortReads}, closed ${e.closed}, resets ${e.resets}, timeouts ${e.timeouts}, connect ${e.connect})`
-        : ''),
-  );
-  if (r.datagrams !== null) {
-    lines.push(`  datagrams     ${n(r.datagrams.lost)} lost (${r.datagrams.lossPercent}%), ${n(r.datagrams.reordered)} reordered`);
-  }
-  lines.push(`  connections   ${n(r.connected)} of ${n(r.connections)} opened`);
-  lines.push(`  client CPU    ${r.clientCpuPercent}% of one core`);
-  return `${lines.join('\n')}\n`;
 }

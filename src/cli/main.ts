@@ -10,6 +10,7 @@ import { registerGet } from './commands/get.js';
 import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT, EXIT_FOR_CODE } from './exit-codes.js';
+import { messageInFlags } from './flags.js';
 import { say, type CliIo } from './io.js';
 
 export function version(): string {
@@ -72,7 +73,7 @@ function exitCodeFor(err: unknown, io: CliIo): number {
     return EXIT.USAGE;
   }
   if (err instanceof NetechoError) {
-    say(io, err.message);
+    say(io, messageInFlags(err));
     return EXIT_FOR_CODE[err.code];
   }
   const message = err instanceof Error ? err.message : String(err);

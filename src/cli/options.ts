@@ -4,15 +4,7 @@ import type { Command } from 'commander';
 import type { ClientTlsOptions } from '../client/tls-options.js';
 import { InvalidArgumentError } from '../errors.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../telemetry/logger.js';
-import { parseCount, parseDuration, parseSize } from '../units.js';
-
-export function durationFlag(value: string | undefined, flag: string): number | undefined {
-  return value === undefined ? undefined : parseDuration(value, flag);
-}
-
-export function sizeFlag(value: string | undefined, flag: string): number | undefined {
-  return value === undefined ? undefined : parseSize(value, flag);
-}
+import { parseCount } from '../units.js';
 
 export function countFlag(value: string | undefined, flag: string, min = 1): number | undefined {
   return value === undefined ? undefined : parseCount(value, flag, min);
@@ -48,6 +40,12 @@ export function fileFlag(path: string | undefined, flag: string): Buffer | undef
   }
 }
 
+/** `--data @file` reads a file; anything else is the text itself. */
+export function dataFlag(value: string, flag: string): Buffer {
+  if (!value.startsWith('@')) return Buffer.from(value);
+  return fileFlag(value.slice(1), flag) as Buffer;
+}
+
 export interface ClientTlsFlags {
   ca?: string;
   cert?: string;
@@ -56,12 +54,8 @@ export interface ClientTlsFlags {
   servername?: string;
 }
 
-/** --ca, --cert, --key, --insecure, --servername as ClientTlsOptions (files read here, up front). */
+/** --ca, --cert, --key, --insecure, --servername as ClientTlsOptions (files read here; the library checks the rest). */
 export function clientTlsFlags(flags: ClientTlsFlags): ClientTlsOptions | undefined {
-  if ((flags.cert === undefined) !== (flags.key === undefined)) {
-    throw new InvalidArgumentError(flags.cert === undefined ? '--key needs --cert' : '--cert needs --key');
-  }
-  if (flags.servername !== undefined && flags.servername.trim() === '') throw new InvalidArgumentError('invalid --servername: empty');
   const out: ClientTlsOptions = {
     ...(flags.ca !== undefined && { ca: fileFlag(flags.ca, '--ca') as Buffer }),
     ...(flags.cert !== undefined && { cert: fileFlag(flags.cert, '--cert') as Buffer }),

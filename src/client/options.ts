@@ -1,6 +1,22 @@
 /** Client option defaults and validation, shared by send, stream and ping. */
-import { InvalidArgumentError } from '../errors.js';
+import { invalidOption } from '../errors.js';
+import type { OptionShape } from '../option-shape.js';
 import { parseCount, parseDuration, type Duration } from '../units.js';
+import { CLIENT_TLS_SHAPE } from './tls-options.js';
+
+/** send()'s, sendStream()'s and ping()'s options, for checkShape(). */
+export const SEND_SHAPE: OptionShape = { timeout: 'duration', verify: 'boolean', signal: 'signal', retries: 'count', tls: CLIENT_TLS_SHAPE };
+export const STREAM_SHAPE: OptionShape = { timeout: 'duration', verify: 'boolean', signal: 'signal', tls: CLIENT_TLS_SHAPE };
+export const PING_SHAPE: OptionShape = {
+  count: 'count',
+  interval: 'duration',
+  timeout: 'duration',
+  message: 'bytes',
+  verify: 'boolean',
+  signal: 'signal',
+  tls: CLIENT_TLS_SHAPE,
+  onReply: 'function',
+};
 
 /** The tutorial's message. */
 export const DEFAULT_MESSAGE = 'Hello, World!';
@@ -14,7 +30,7 @@ export function resolveTimeout(value: Duration | undefined, name = 'timeout'): n
 
 export function resolveInterval(value: Duration | undefined, name = 'interval'): number {
   const ms = value === undefined ? DEFAULT_INTERVAL_MS : parseDuration(value, name);
-  if (ms <= 0) throw new InvalidArgumentError(`invalid ${name}: must be greater than 0`);
+  if (ms <= 0) throw invalidOption(name, `must be greater than 0`);
   return ms;
 }
 
@@ -25,5 +41,5 @@ export function resolveCount(value: number | string | undefined, name = 'count')
 export function toBuffer(message: string | Uint8Array): Buffer {
   if (typeof message === 'string') return Buffer.from(message, 'utf8');
   if (message instanceof Uint8Array) return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  throw new InvalidArgumentError('invalid message: expected a string or bytes');
+  throw invalidOption('message', 'expected a string or bytes');
 }

@@ -4,14 +4,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
-import { ConnectionClosedError, InvalidArgumentError, fromConnectError, type NetechoError } from '../errors.js';
+import { ConnectionClosedError, invalidOption, fromConnectError, type NetechoError } from '../errors.js';
 import type { Duration } from '../units.js';
 import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
 import { clientEndpoint } from './connect.js';
 import { pingUdp } from './ping-udp.js';
-import type { ClientTlsOptions } from './tls-options.js';
+import { validateClientTls, type ClientTlsOptions } from './tls-options.js';
 import { closeGracefully } from './send.js';
-import { DEFAULT_MESSAGE, resolveCount, resolveInterval, resolveTimeout, toBuffer } from './options.js';
+import { DEFAULT_MESSAGE, PING_SHAPE, resolveCount, resolveInterval, resolveTimeout, toBuffer } from './options.js';
+import { checkShape } from '../option-shape.js';
 
 export interface PingOptions {
   /** Messages to send. Default: until `signal` aborts. */
@@ -77,13 +78,15 @@ interface Pending {
  *   connecting are reported in `summary.error` instead, so the counts are never lost.
  */
 export async function ping(url: string | Endpoint, options: PingOptions = {}): Promise<PingSummary> {
+  checkShape(options, PING_SHAPE, 'ping');
+  validateClientTls(options.tls);
   const endpoint = clientEndpoint(url, [...CHANNEL_SCHEMES, 'udp']);
   const count = resolveCount(options.count);
   const intervalMs = resolveInterval(options.interval);
   const timeoutMs = resolveTimeout(options.timeout);
   const message = options.message ?? DEFAULT_MESSAGE;
   const payload = toBuffer(message);
-  if (payload.length === 0) throw new InvalidArgumentError('invalid message: ping needs at least one byte');
+  if (payload.length === 0) throw invalidOption('message', 'ping needs at least one byte');
   if (endpoint.scheme === 'udp') {
     return pingUdp(endpoint, { count, intervalMs, timeoutMs, payload, verify: Boolean(options.verify), signal: options.signal, onReply: options.onReply });
   }

@@ -5,12 +5,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
-import { ConnectionClosedError, EchoMismatchError, TimeoutError, fromConnectError } from '../errors.js';
+import { ConnectionClosedError, EchoMismatchError, InvalidArgumentError, TimeoutError, fromConnectError } from '../errors.js';
 import type { Duration } from '../units.js';
 import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
 import { clientEndpoint } from './connect.js';
-import type { ClientTlsOptions } from './tls-options.js';
-import { resolveTimeout, toBuffer } from './options.js';
+import { validateClientTls, type ClientTlsOptions } from './tls-options.js';
+import { SEND_SHAPE, resolveTimeout, toBuffer } from './options.js';
+import { checkShape } from '../option-shape.js';
 import { DEFAULT_RETRIES, exchangeUdp } from './udp.js';
 import { parseCount } from '../units.js';
 
@@ -21,7 +22,7 @@ export interface SendOptions {
   verify?: boolean;
   signal?: AbortSignal;
   /** udp:// only: datagrams to send again when no reply comes within the timeout. Default 2. */
-  retries?: number;
+  retries?: number | string;
   /** For tls:// and wss://: trust, client certificate, server name. */
   tls?: ClientTlsOptions;
 }
@@ -50,9 +51,14 @@ export interface SendResult {
  *   ERR_NETECHO_ECHO_MISMATCH (with `verify`)
  */
 export async function send(url: string | Endpoint, message: string | Uint8Array, options: SendOptions = {}): Promise<SendResult> {
+  checkShape(options, SEND_SHAPE, 'send');
+  validateClientTls(options.tls);
   const endpoint = clientEndpoint(url, [...CHANNEL_SCHEMES, 'udp']);
   const timeoutMs = resolveTimeout(options.timeout);
   const payload = toBuffer(message);
+  if (options.retries !== undefined && endpoint.scheme !== 'udp') {
+    throw new InvalidArgumentError(['retries'], (r) => `${r} is for udp:// (not ${endpoint.scheme}://)`);
+  }
   const target = formatEndpoint(endpoint);
   if (endpoint.scheme === 'udp') {
     const retries = options.retries === undefined ? DEFAULT_RETRIES : parseCount(options.retries, 'retries', 0);

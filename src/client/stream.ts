@@ -8,8 +8,9 @@ import { AbortedError, ConnectionClosedError, EchoMismatchError, TimeoutError, f
 import type { Duration } from '../units.js';
 import { openChannel, CHANNEL_SCHEMES } from './channel.js';
 import { clientEndpoint } from './connect.js';
-import type { ClientTlsOptions } from './tls-options.js';
-import { resolveTimeout } from './options.js';
+import { validateClientTls, type ClientTlsOptions } from './tls-options.js';
+import { STREAM_SHAPE, resolveTimeout } from './options.js';
+import { checkShape } from '../option-shape.js';
 import { EchoVerifier } from './verifier.js';
 
 export interface StreamOptions {
@@ -38,6 +39,8 @@ export async function sendStream(
   output: Writable,
   options: StreamOptions = {},
 ): Promise<StreamResult> {
+  checkShape(options, STREAM_SHAPE, 'sendStream');
+  validateClientTls(options.tls);
   const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
   const timeoutMs = resolveTimeout(options.timeout);
   const target = formatEndpoint(endpoint);

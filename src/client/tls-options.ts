@@ -1,17 +1,36 @@
 /** Client-side TLS settings shared by send, bench and get: trust, client certificate, server name. */
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { InvalidArgumentError, invalidOption } from '../errors.js';
+import type { OptionShape } from '../option-shape.js';
 
 export interface ClientTlsOptions {
   /** PEM CA certificate(s) to trust instead of the system's. */
-  ca?: string | Buffer;
+  ca?: string | Uint8Array;
   /** PEM client certificate, for mutual TLS (with `key`). */
-  cert?: string | Buffer;
-  key?: string | Buffer;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
   /** Skip certificate verification. Never the default; for throwaway test servers only. */
   insecure?: boolean;
   /** The name to send (SNI) and verify the certificate against. Default: the URL's host. */
   servername?: string;
+}
+
+/** ClientTlsOptions, for checkShape(). */
+export const CLIENT_TLS_SHAPE: OptionShape = { ca: 'pem', cert: 'pem', key: 'pem', insecure: 'boolean', servername: 'string' };
+
+/**
+ * Check client TLS options up front (after checkShape): a certificate needs its key, a server name is not empty.
+ * @throws ERR_NETECHO_INVALID_ARGUMENT naming the option
+ */
+export function validateClientTls(options: ClientTlsOptions | undefined): void {
+  if (options === undefined) return;
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw options.cert === undefined
+      ? new InvalidArgumentError(['tls.key', 'tls.cert'], (k, c) => `${k} needs ${c}`)
+      : new InvalidArgumentError(['tls.cert', 'tls.key'], (c, k) => `${c} needs ${k}`);
+  }
+  if (options.servername !== undefined && options.servername.trim() === '') throw invalidOption('tls.servername', 'empty');
 }
 
 /** tls.connect() options from ClientTlsOptions, for a connection to `host`. Minimum TLS 1.2. */
@@ -21,12 +40,16 @@ export function clientTlsOptions(host: string, options: ClientTlsOptions = {}): 
     minVersion: 'TLSv1.2',
     rejectUnauthorized: !options.insecure,
     ...(servername !== undefined && { servername }),
-    // An explicit --servername is also the name the certificate must carry, even when connecting by IP.
+    // An explicit servername is also the name the certificate must carry, even when connecting by IP.
     ...(options.servername !== undefined && {
       checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(options.servername as string, cert),
     }),
-    ...(options.ca !== undefined && { ca: options.ca }),
-    ...(options.cert !== undefined && { cert: options.cert }),
-    ...(options.key !== undefined && { key: options.key }),
+    ...(options.ca !== undefined && { ca: pem(options.ca) }),
+    ...(options.cert !== undefined && { cert: pem(options.cert) }),
+    ...(options.key !== undefined && { key: pem(options.key) }),
   };
+}
+
+function pem(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
-import { AbortedError, InvalidArgumentError, TimeoutError, fromConnectError } from '../errors.js';
+import { AbortedError, invalidOption, TimeoutError, fromConnectError } from '../errors.js';
 
 /** The largest UDP payload over IPv4 (65535 - 8 UDP - 20 IP header bytes). */
 export const MAX_DATAGRAM = 65_507;
@@ -26,7 +26,7 @@ export interface UdpExchange {
 
 export function checkDatagram(payload: Buffer): void {
   if (payload.length > MAX_DATAGRAM) {
-    throw new InvalidArgumentError(`invalid message: ${payload.length} bytes is more than one UDP datagram can carry (${MAX_DATAGRAM})`);
+    throw invalidOption('message', `${payload.length} bytes is more than one UDP datagram can carry (${MAX_DATAGRAM})`);
   }
 }
 

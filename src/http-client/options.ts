@@ -1,7 +1,8 @@
 /** get() options: types, defaults and validation in one place. */
-import { readFileSync } from 'node:fs';
 import type { ClientTlsOptions } from '../client/tls-options.js';
-import { InvalidArgumentError, InvalidUrlError } from '../errors.js';
+import { InvalidArgumentError, invalidOption, InvalidUrlError } from '../errors.js';
+import { checkShape, type OptionShape } from '../option-shape.js';
+import { CLIENT_TLS_SHAPE, validateClientTls } from '../client/tls-options.js';
 import { parseCount, parseDuration, parseSize, type Duration, type Size } from '../units.js';
 
 export interface GetOptions {
@@ -59,6 +60,25 @@ export interface GetConfig {
   proxy: string | null;
 }
 
+/** get()'s options, for checkShape(). */
+export const GET_SHAPE: OptionShape = {
+  method: 'string',
+  headers: 'headers',
+  data: 'bytes',
+  json: 'any',
+  timeout: 'duration',
+  maxRedirects: 'count',
+  retry: 'count',
+  retryMaxDelay: 'duration',
+  maxBody: 'size',
+  output: 'writable',
+  tls: CLIENT_TLS_SHAPE,
+  proxy: 'any',
+  env: 'any',
+  onRetry: 'function',
+  signal: 'signal',
+};
+
 export const GET_DEFAULTS = { timeoutMs: 30_000, maxRedirects: 5, retry: 0, retryMaxDelayMs: 30_000, maxBodyBytes: 256 * 1024 * 1024 } as const;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -82,15 +102,15 @@ export function httpUrl(text: string | URL): URL {
 export function parseHeaders(headers: GetOptions['headers'], name = 'headers'): Record<string, string> {
   const out: Record<string, string> = {};
   const add = (k: string, v: string): void => {
-    if (!TOKEN.test(k)) throw new InvalidArgumentError(`invalid ${name}: "${k}" is not a header name`);
-    if (/[\r\n\0]/.test(v)) throw new InvalidArgumentError(`invalid ${name}: the value of ${k} contains a line break`);
+    if (!TOKEN.test(k)) throw invalidOption(name, `"${k}" is not a header name`);
+    if (/[\r\n\0]/.test(v)) throw invalidOption(name, `the value of ${k} contains a line break`);
     out[k.toLowerCase()] = v;
   };
   if (headers === undefined) return out;
   if (Array.isArray(headers)) {
     for (const line of headers as readonly string[]) {
       const colon = line.indexOf(':');
-      if (colon <= 0) throw new InvalidArgumentError(`invalid ${name}: "${line}" (expected "Name: value")`);
+      if (colon <= 0) throw invalidOption(name, `"${line}" (expected "Name: value")`);
       add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
     }
   } else {
@@ -101,9 +121,11 @@ export function parseHeaders(headers: GetOptions['headers'], name = 'headers'): 
 
 /** @throws ERR_NETECHO_INVALID_URL, ERR_NETECHO_INVALID_ARGUMENT naming the option */
 export function resolveGetOptions(urlText: string | URL, options: GetOptions = {}): GetConfig {
+  checkShape(options, GET_SHAPE, 'get');
+  validateClientTls(options.tls);
   const url = httpUrl(urlText);
   const headers = parseHeaders(options.headers);
-  if (options.data !== undefined && options.json !== undefined) throw new InvalidArgumentError('conflicting options: data and json (give one body)');
+  if (options.data !== undefined && options.json !== undefined) throw new InvalidArgumentError(['data', 'json'], (d, j) => `conflicting options: ${d} and ${j} (give one body)`);
   let body: Buffer | null = null;
   if (options.data !== undefined) body = typeof options.data === 'string' ? Buffer.from(options.data) : Buffer.from(options.data);
   if (options.json !== undefined) {
@@ -112,11 +134,11 @@ export function resolveGetOptions(urlText: string | URL, options: GetOptions = {
     headers.accept ??= 'application/json, */*;q=0.5';
   }
   const method = (options.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
-  if (!TOKEN.test(method)) throw new InvalidArgumentError(`invalid method: "${options.method}"`);
+  if (!TOKEN.test(method)) throw invalidOption('method', `"${options.method}"`);
   const timeoutMs = options.timeout === undefined ? GET_DEFAULTS.timeoutMs : parseDuration(options.timeout, 'timeout');
   const maxRedirects = options.maxRedirects === undefined ? GET_DEFAULTS.maxRedirects : parseCount(options.maxRedirects, 'maxRedirects', 0);
   const retry = options.retry === undefined ? GET_DEFAULTS.retry : parseCount(options.retry, 'retry', 0);
-  if (retry > 20) throw new InvalidArgumentError(`invalid retry: ${retry} (at most 20)`);
+  if (retry > 20) throw invalidOption('retry', `${retry} (at most 20)`);
   const retryMaxDelayMs = options.retryMaxDelay === undefined ? GET_DEFAULTS.retryMaxDelayMs : parseDuration(options.retryMaxDelay, 'retryMaxDelay');
   const maxBodyBytes = options.maxBody === undefined ? GET_DEFAULTS.maxBodyBytes : parseSize(options.maxBody, 'maxBody');
   const proxy = options.proxy !== undefined ? options.proxy : proxyFromEnv(url, options.env ?? process.env);
@@ -140,14 +162,4 @@ export function proxyFromEnv(url: URL, env: Record<string, string | undefined>):
     if (host === bare || host.endsWith(`.${bare}`)) return null;
   }
   return proxy.trim();
-}
-
-/** `--data @file` reads a file; anything else is the text itself. */
-export function dataArgument(value: string, flag: string): Buffer {
-  if (!value.startsWith('@')) return Buffer.from(value);
-  try {
-    return readFileSync(value.slice(1));
-  } catch {
-    throw new InvalidArgumentError(`cannot read ${flag} "${value.slice(1)}"`);
-  }
 }

@@ -3,16 +3,24 @@
  * Defaults follow docs/security.md: safe for a service that anyone who can reach it may use.
  */
 import { DEFAULT_ENDPOINT, parseEndpoint, type Endpoint } from '../endpoint.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, invalidOption } from '../errors.js';
+import { checkShape, type OptionShape } from '../option-shape.js';
+import type { HttpSettings, ServerLimits, TransportSettings, WebSocketSettings } from '../transports/settings.js';
+import type { TlsSource } from '../transports/tls-material.js';
 import { parseCount, parseDuration, parseSize, type Duration, type Size } from '../units.js';
+
+export type { ServerLimits, TransportSettings } from '../transports/settings.js';
+
+/** A whole number: a number, or its digits as a string (as a flag gives it). */
+export type Count = number | string;
 
 export interface ServeOptions {
   /** URLs to listen on. Default `tcp://127.0.0.1:65432`. Port 0 picks a free port. */
   listen?: string | readonly string[];
   /** Open connections across all listeners; more are accepted and closed at once. Default 10000. */
-  maxConnections?: number;
+  maxConnections?: Count;
   /** Open connections from one client IP address. Default 256. */
-  maxConnectionsPerIp?: number;
+  maxConnectionsPerIp?: Count;
   /** Close a connection with no byte in either direction for this long. Default "5m"; 0 disables. */
   idleTimeout?: Duration;
   /** Close a connection whose peer stops reading for this long while echoes are queued. Default "30s"; 0 disables. */
@@ -36,16 +44,16 @@ export interface ServeOptions {
   udp?: UdpServeOptions;
 }
 
-export interface TlsServeOptions {
+export interface TlsServeOptions extends TlsSource {
   /** PEM certificate (chain). With `key`; or use `selfSigned`. */
-  cert?: string | Buffer;
+  cert?: string | Uint8Array;
   /** PEM private key. */
-  key?: string | Buffer;
+  key?: string | Uint8Array;
   /** Make a throwaway certificate at start (for localhost and the addresses served). Default false. */
   selfSigned?: boolean;
   /** PEM CA certificate(s): turns on mutual TLS; clients without a certificate signed by one are refused. */
-  clientCa?: string | Buffer;
-  /** Close a connection whose TLS handshake has not finished in this long. Default "10s". */
+  clientCa?: string | Uint8Array;
+  /** Close a connection whose TLS handshake has not finished in this long. Default "10s"; 0 is refused. */
   handshakeTimeout?: Duration;
 }
 
@@ -55,7 +63,7 @@ export interface WebSocketServeOptions {
   /** Offer permessage-deflate. Default false (compression costs memory and CPU per connection). */
   deflate?: boolean;
   /** Accept upgrades only with one of these Origin headers. Default: any origin (and none). */
-  origins?: readonly string[];
+  origins?: string | readonly string[];
   /** Ping each client this often and drop those that have not answered the previous ping. Default "30s"; 0 = never. */
   heartbeat?: Duration;
 }
@@ -65,12 +73,12 @@ export interface HttpServeOptions {
   maxBody?: Size;
   /** Show Authorization, Cookie and Proxy-Authorization values instead of "[redacted]". Default false. */
   revealSecrets?: boolean;
-  /** Time to receive a request's headers. Default "10s". */
+  /** Time to receive a request's headers. Default "10s"; 0 is refused (it would switch off the slow-header defence). */
   headersTimeout?: Duration;
-  /** Time to receive a whole request. Default "30s". */
+  /** Time to receive a whole request. Default "30s"; 0 is refused. */
   requestTimeout?: Duration;
   /** Most headers in a request (more get 431). Default 100. */
-  maxHeaders?: number;
+  maxHeaders?: Count;
   /** Most bytes of headers in a request (more get 431). Default "16KiB". */
   maxHeaderSize?: Size;
   /** Cap on the `?delay=` control. Default "10s". */
@@ -79,39 +87,7 @@ export interface HttpServeOptions {
 
 export interface UdpServeOptions {
   /** Datagrams per second answered for one source address; more are dropped. Default 1000. */
-  rate?: number | string;
-}
-
-export interface WebSocketSettings {
-  readonly maxMessageBytes: number;
-  readonly deflate: boolean;
-  /** null = any origin. */
-  readonly origins: readonly string[] | null;
-  readonly heartbeatMs: number;
-}
-
-export interface HttpSettings {
-  readonly maxBodyBytes: number;
-  readonly revealSecrets: boolean;
-  readonly headersTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly maxHeaders: number;
-  readonly maxHeaderBytes: number;
-  readonly maxDelayMs: number;
-}
-
-export interface UdpSettings {
-  /** Datagrams per second per source address. */
-  readonly ratePerSource: number;
-}
-
-/** Transport settings beyond the shared limits, validated. TLS material is loaded by serve(). */
-export interface TransportSettings {
-  readonly describe: boolean;
-  readonly tlsHandshakeTimeoutMs: number;
-  readonly websocket: WebSocketSettings;
-  readonly http: HttpSettings;
-  readonly udp: UdpSettings;
+  rate?: Count;
 }
 
 export const DEFAULT_SETTINGS: TransportSettings = {
@@ -133,18 +109,6 @@ export const DEFAULT_SETTINGS: TransportSettings = {
 /** Schemes that need a certificate to serve. */
 export const SECURE_SCHEMES: ReadonlySet<string> = new Set(['tls', 'wss', 'https']);
 
-/** The validated, numeric form of the limits, shared by every transport. */
-export interface ServerLimits {
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
-  /** Milliseconds; 0 = never. */
-  readonly idleTimeoutMs: number;
-  /** Milliseconds; 0 = never. */
-  readonly sendStallTimeoutMs: number;
-  readonly maxQueuedBytes: number;
-  readonly drainTimeoutMs: number;
-}
-
 export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: 10_000,
   maxConnectionsPerIp: 256,
@@ -157,7 +121,32 @@ export const DEFAULT_LIMITS: ServerLimits = {
 /** The drain `netecho serve` gives on SIGINT/SIGTERM unless --drain-timeout says otherwise (docs/security.md). */
 export const SERVICE_DRAIN_TIMEOUT_MS = 30_000;
 
-/** Smallest --max-queued: below one socket read the limit could not be honoured. */
+const DURATION = 'duration';
+/** serve()'s options, for checkShape(): names and types. */
+export const SERVE_SHAPE: OptionShape = {
+  listen: 'strings',
+  maxConnections: 'count',
+  maxConnectionsPerIp: 'count',
+  idleTimeout: DURATION,
+  sendStallTimeout: DURATION,
+  maxQueued: 'size',
+  drainTimeout: DURATION,
+  describe: 'boolean',
+  tls: { cert: 'pem', key: 'pem', selfSigned: 'boolean', clientCa: 'pem', handshakeTimeout: DURATION },
+  websocket: { maxMessage: 'size', deflate: 'boolean', origins: 'strings', heartbeat: DURATION },
+  http: {
+    maxBody: 'size',
+    revealSecrets: 'boolean',
+    headersTimeout: DURATION,
+    requestTimeout: DURATION,
+    maxHeaders: 'count',
+    maxHeaderSize: 'size',
+    maxDelay: DURATION,
+  },
+  udp: { rate: 'count' },
+};
+
+/** Smallest maxQueued: below one socket read the limit could not be honoured. */
 export const MIN_MAX_QUEUED = 1024;
 
 export interface ResolvedServeOptions {
@@ -171,11 +160,9 @@ export interface ResolvedServeOptions {
  * @throws InvalidArgumentError (ERR_NETECHO_INVALID_ARGUMENT), InvalidUrlError (ERR_NETECHO_INVALID_URL)
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError('invalid serve options: expected an object');
-  }
+  checkShape(options, SERVE_SHAPE, 'serve');
   const listen = options.listen === undefined ? [DEFAULT_ENDPOINT] : typeof options.listen === 'string' ? [options.listen] : [...options.listen];
-  if (listen.length === 0) throw new InvalidArgumentError('invalid listen: give at least one URL');
+  if (listen.length === 0) throw invalidOption('listen', 'give at least one URL');
   const endpoints = listen.map((url) => parseEndpoint(url, { allowPortZero: true }));
 
   const limits: ServerLimits = {
@@ -191,7 +178,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     drainTimeoutMs: pick(options.drainTimeout, DEFAULT_LIMITS.drainTimeoutMs, (v) => parseDuration(v, 'drainTimeout')),
   };
   if (limits.maxQueuedBytes < MIN_MAX_QUEUED) {
-    throw new InvalidArgumentError(`invalid maxQueued: ${limits.maxQueuedBytes} bytes (at least ${MIN_MAX_QUEUED})`);
+    throw invalidOption('maxQueued', `${limits.maxQueuedBytes} bytes (at least ${MIN_MAX_QUEUED})`);
   }
   return { endpoints, limits, settings: resolveSettings(options, endpoints) };
 }
@@ -200,25 +187,25 @@ function resolveSettings(options: ServeOptions, endpoints: readonly Endpoint[]):
   const D = DEFAULT_SETTINGS;
   const t = options.tls ?? {};
   const secure = endpoints.find((e) => SECURE_SCHEMES.has(e.scheme));
-  if (secure !== undefined) {
-    const hasPair = t.cert !== undefined && t.key !== undefined;
-    if (!hasPair && !t.selfSigned) {
-      throw new InvalidArgumentError(`${secure.scheme}:// needs a certificate: give tls.cert and tls.key, or tls.selfSigned`);
-    }
-    if (hasPair && t.selfSigned) throw new InvalidArgumentError('conflicting options: tls.selfSigned with tls.cert and tls.key');
-  }
   if ((t.cert === undefined) !== (t.key === undefined)) {
-    throw new InvalidArgumentError(`invalid tls: ${t.cert === undefined ? 'tls.key needs tls.cert' : 'tls.cert needs tls.key'}`);
+    throw t.cert === undefined
+      ? new InvalidArgumentError(['tls.key', 'tls.cert'], (k, c) => `${k} needs ${c}`)
+      : new InvalidArgumentError(['tls.cert', 'tls.key'], (c, k) => `${c} needs ${k}`);
+  }
+  const hasPair = t.cert !== undefined && t.key !== undefined;
+  if (hasPair && t.selfSigned) {
+    throw new InvalidArgumentError(['tls.selfSigned', 'tls.cert', 'tls.key'], (s, c, k) => `conflicting options: ${s} with ${c} and ${k}`);
+  }
+  if (secure !== undefined && !hasPair && !t.selfSigned) {
+    throw new InvalidArgumentError(['tls.cert', 'tls.key', 'tls.selfSigned'], (c, k, s) => `${secure.scheme}:// needs a certificate: give ${c} and ${k}, or ${s}`);
   }
   const w = options.websocket ?? {};
   const h = options.http ?? {};
   const u = options.udp ?? {};
-  const origins = w.origins === undefined ? null : [...w.origins];
+  const origins = w.origins === undefined ? null : typeof w.origins === 'string' ? [w.origins] : [...w.origins];
   if (origins !== null) {
     for (const o of origins) {
-      if (typeof o !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o)) {
-        throw new InvalidArgumentError(`invalid websocket.origins: "${String(o)}" is not an origin like https://example.com`);
-      }
+      if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o)) throw invalidOption('websocket.origins', `"${o}" is not an origin like https://example.com`);
     }
   }
   const websocket: WebSocketSettings = {
@@ -227,27 +214,36 @@ function resolveSettings(options: ServeOptions, endpoints: readonly Endpoint[]):
     origins,
     heartbeatMs: pick(w.heartbeat, D.websocket.heartbeatMs, (v) => parseDuration(v, 'websocket.heartbeat')),
   };
-  if (websocket.maxMessageBytes < 1) throw new InvalidArgumentError('invalid websocket.maxMessage: at least 1 byte');
+  if (websocket.maxMessageBytes < 1) throw invalidOption('websocket.maxMessage', 'at least 1 byte');
   const http: HttpSettings = {
     maxBodyBytes: pick(h.maxBody, D.http.maxBodyBytes, (v) => parseSize(v, 'http.maxBody')),
     revealSecrets: Boolean(h.revealSecrets),
-    headersTimeoutMs: pick(h.headersTimeout, D.http.headersTimeoutMs, (v) => parseDuration(v, 'http.headersTimeout')),
-    requestTimeoutMs: pick(h.requestTimeout, D.http.requestTimeoutMs, (v) => parseDuration(v, 'http.requestTimeout')),
+    headersTimeoutMs: pick(h.headersTimeout, D.http.headersTimeoutMs, (v) => positiveDuration(v, 'http.headersTimeout', 'the slow-header defence')),
+    requestTimeoutMs: pick(h.requestTimeout, D.http.requestTimeoutMs, (v) => positiveDuration(v, 'http.requestTimeout', 'the slow-request defence')),
     maxHeaders: pick(h.maxHeaders, D.http.maxHeaders, (v) => parseCount(v, 'http.maxHeaders', 1)),
     maxHeaderBytes: pick(h.maxHeaderSize, D.http.maxHeaderBytes, (v) => parseSize(v, 'http.maxHeaderSize')),
     maxDelayMs: pick(h.maxDelay, D.http.maxDelayMs, (v) => parseDuration(v, 'http.maxDelay')),
   };
-  if (http.maxHeaderBytes < 1024) throw new InvalidArgumentError('invalid http.maxHeaderSize: at least 1KiB');
-  if (http.requestTimeoutMs > 0 && http.headersTimeoutMs > http.requestTimeoutMs) {
-    throw new InvalidArgumentError('invalid http.headersTimeout: longer than http.requestTimeout');
+  if (http.maxHeaderBytes < 1024) throw invalidOption('http.maxHeaderSize', 'at least 1KiB');
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    throw new InvalidArgumentError(['http.headersTimeout', 'http.requestTimeout'], (a, b) => `invalid ${a}: longer than ${b}`);
   }
   return {
     describe: Boolean(options.describe),
-    tlsHandshakeTimeoutMs: pick(t.handshakeTimeout, D.tlsHandshakeTimeoutMs, (v) => parseDuration(v, 'tls.handshakeTimeout')),
+    tlsHandshakeTimeoutMs: pick(t.handshakeTimeout, D.tlsHandshakeTimeoutMs, (v) =>
+      positiveDuration(v, 'tls.handshakeTimeout', 'the bound on handshakes that never finish'),
+    ),
     websocket,
     http,
     udp: { ratePerSource: pick(u.rate, D.udp.ratePerSource, (v) => parseCount(v, 'udp.rate', 1)) },
   };
+}
+
+/** A timeout that is a defence: 0 ("never") is refused rather than silently switching the defence off. */
+function positiveDuration(value: Duration, name: string, defence: string): number {
+  const ms = parseDuration(value, name);
+  if (ms === 0) throw invalidOption(name, `0 would switch off ${defence} (give a duration above 0)`);
+  return ms;
 }
 
 function pick<T, R>(value: T | undefined, fallback: R, parse: (v: T) => R): R {

@@ -11,7 +11,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { parseDuration } from '../units.js';
 import { describeSocket, type ConnectionDescription } from './describe.js';
-import type { HttpSettings } from '../server/options.js';
+import type { HttpSettings } from './settings.js';
 
 export interface Reflection extends ConnectionDescription {
   method: string;

@@ -6,8 +6,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { TlsServeOptions } from '../server/options.js';
+import { InvalidArgumentError, invalidOption } from '../errors.js';
 
 export interface TlsMaterial {
   /** Mutual TLS: ask for a client certificate and refuse clients without a valid one. */
@@ -23,44 +22,52 @@ export interface TlsMaterial {
 
 export const MIN_TLS_VERSION = 'TLSv1.2';
 
+/** Where the server's certificate comes from (serve()'s `tls` option). */
+export interface TlsSource {
+  cert?: string | Uint8Array | undefined;
+  key?: string | Uint8Array | undefined;
+  selfSigned?: boolean | undefined;
+  clientCa?: string | Uint8Array | undefined;
+}
+
 /**
  * @throws InvalidArgumentError (ERR_NETECHO_INVALID_ARGUMENT) when the PEM data does not load or the key does not
  *   match the certificate.
  */
-export async function loadTlsMaterial(options: TlsServeOptions, endpoints: readonly Endpoint[]): Promise<TlsMaterial> {
+export async function loadTlsMaterial(options: TlsSource, endpoints: readonly Endpoint[]): Promise<TlsMaterial> {
   let cert: string;
   let key: string;
   if (options.selfSigned) {
     ({ cert, key } = await makeSelfSigned(endpoints));
   } else {
-    cert = String(options.cert ?? '');
-    key = String(options.key ?? '');
+    cert = pemText(options.cert);
+    key = pemText(options.key);
   }
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
   } catch {
-    throw new InvalidArgumentError('invalid tls.cert: not a PEM certificate');
+    throw invalidOption('tls.cert', 'not a PEM certificate');
   }
   try {
-    if (!x509.checkPrivateKey(createPrivateKey(key))) throw new InvalidArgumentError('invalid tls.key: it does not match tls.cert');
+    if (!x509.checkPrivateKey(createPrivateKey(key))) throw new InvalidArgumentError(['tls.key', 'tls.cert'], (k, c) => `invalid ${k}: it does not match ${c}`);
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
-    throw new InvalidArgumentError('invalid tls.key: not a PEM private key (or it is encrypted)');
+    throw invalidOption('tls.key', 'not a PEM private key (or it is encrypted)');
   }
-  const ca = options.clientCa === undefined ? undefined : String(options.clientCa);
+  const ca = options.clientCa === undefined ? undefined : pemText(options.clientCa);
   if (ca !== undefined) {
     try {
       new X509Certificate(ca);
     } catch {
-      throw new InvalidArgumentError('invalid tls.clientCa: not a PEM certificate');
+      throw invalidOption('tls.clientCa', 'not a PEM certificate');
     }
   }
   // Load it once as the servers will, so a problem shows here, before anything listens.
   try {
     tls.createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION, ...(ca !== undefined && { ca }) });
   } catch (err) {
-    throw new InvalidArgumentError(`invalid tls.cert/tls.key: ${(err as Error).message}`);
+    throw new InvalidArgumentError(['tls.cert', 'tls.key'], (c, k) => `invalid ${c}/${k}: ${(err as Error).message}`);
   }
   return {
     requireClientCert: ca !== undefined,
@@ -92,4 +99,9 @@ async function makeSelfSigned(endpoints: readonly Endpoint[]): Promise<{ cert: s
     ],
   });
   return { cert: pems.cert, key: pems.private };
+}
+
+function pemText(pem: string | Uint8Array | undefined): string {
+  if (pem === undefined) return '';
+  return typeof pem === 'string' ? pem : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
 }

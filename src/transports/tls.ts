@@ -45,7 +45,7 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
     allowHalfOpen: false,
     noDelay: true,
     highWaterMark: streamHighWaterMark(context),
-    handshakeTimeout: context.settings.tlsHandshakeTimeoutMs || 120_000,
+    handshakeTimeout: context.settings.tlsHandshakeTimeoutMs,
     ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
   } as tls.TlsOptions);
 

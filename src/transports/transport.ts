@@ -3,7 +3,7 @@
  * connections to the server, which owns limits, counting and the drain.
  */
 import type { Endpoint } from '../endpoint.js';
-import type { ServerLimits, TransportSettings } from '../server/options.js';
+import type { ServerLimits, TransportSettings } from './settings.js';
 import type { TlsMaterial } from './tls-material.js';
 
 /** Why a connection ended. Stable strings: they appear in logs and events. */

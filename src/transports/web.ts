@@ -141,7 +141,7 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
           key: material.keyPem,
           minVersion: MIN_TLS_VERSION,
           ALPNProtocols: ['http/1.1'],
-          handshakeTimeout: context.settings.tlsHandshakeTimeoutMs || 120_000,
+          handshakeTimeout: context.settings.tlsHandshakeTimeoutMs,
           ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
         })
       : http.createServer(base);

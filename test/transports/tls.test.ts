@@ -78,7 +78,7 @@ describe('TLS echo', { skip: skipOpenssl }, () => {
     assert.equal(r.echo.toString(), 'Hello, TLS!');
     await assert.rejects(send(`tls://127.0.0.1:${port}`, 'x'), {
       code: 'ERR_NETECHO_TLS',
-      message: `TLS with tls://127.0.0.1:${port} failed: the certificate is not signed by a trusted CA (pass --ca FILE, or --insecure)`,
+      message: `TLS with tls://127.0.0.1:${port} failed: the certificate is not signed by a trusted CA (pass tls.ca with its CA, or tls.insecure)`,
     });
     const insecure = await send(`tls://127.0.0.1:${port}`, 'y', { tls: { insecure: true } });
     assert.equal(insecure.echo.toString(), 'y');

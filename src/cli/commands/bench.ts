@@ -1,13 +1,13 @@
 /** `netecho bench [URL]`: load any echo server, verify every byte, report throughput and latency. */
 import type { Command } from 'commander';
 import { bench } from '../../bench/bench.js';
-import { BENCH_DEFAULTS } from '../../bench/options.js';
-import { formatResult } from '../../bench/result.js';
+import { BENCH_DEFAULTS, type BenchOptions } from '../../bench/options.js';
+import { formatBenchResult } from '../output/bench-table.js';
 import { DEFAULT_ENDPOINT } from '../../endpoint.js';
 import { ConnectRefusedError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
-import { addClientTlsOptions, clientTlsFlags, countFlag, durationFlag, sizeFlag, type ClientTlsFlags } from '../options.js';
+import { addClientTlsOptions, clientTlsFlags, type ClientTlsFlags } from '../options.js';
 import { createProgress } from '../output/progress.js';
 
 interface BenchFlags extends ClientTlsFlags {
@@ -54,40 +54,32 @@ export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<
 }
 
 async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<number> {
-  const options = {
-    ...(flags.connections !== undefined && { connections: countFlag(flags.connections, '--connections') }),
-    ...(flags.size !== undefined && { size: sizeFlag(flags.size, '--size') }),
-    ...(flags.duration !== undefined && { duration: durationFlag(flags.duration, '--duration') }),
-    ...(flags.warmup !== undefined && { warmup: durationFlag(flags.warmup, '--warmup') }),
-    ...(flags.pipeline !== undefined && { pipeline: countFlag(flags.pipeline, '--pipeline') }),
-    ...(flags.rate !== undefined && { rate: countFlag(flags.rate, '--rate') }),
-    ...(flags.stream && { stream: true }),
-    ...(flags.workers !== undefined && { workers: countFlag(flags.workers, '--workers') }),
-    ...(flags.connectRate !== undefined && { connectRate: countFlag(flags.connectRate, '--connect-rate') }),
-    ...(flags.source !== undefined && { source: flags.source }),
-    ...(flags.timeout !== undefined && { timeout: durationFlag(flags.timeout, '--timeout') }),
+  // As typed: bench() validates every option once and names what is wrong.
+  const options: BenchOptions = {
+    connections: flags.connections,
+    size: flags.size,
+    duration: flags.duration,
+    warmup: flags.warmup,
+    pipeline: flags.pipeline,
+    rate: flags.rate,
+    stream: flags.stream,
+    workers: flags.workers,
+    connectRate: flags.connectRate,
+    source: flags.source,
+    timeout: flags.timeout,
+    tls: clientTlsFlags(flags),
   };
-  const tls = clientTlsFlags(flags);
-  if (tls !== undefined) Object.assign(options, { tls });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   const progress = createProgress(io.stderr, flags.progress !== false);
   try {
-    const result = await bench(url, { ...options, signal: abort.signal }, { onTick: (t) => progress.update(t) }).catch((err: unknown) => {
-      // Option names in library messages are camelCase; the user typed flags.
-      if (err instanceof Error) {
-        err.message = err.message
-          .replace(/^invalid (\w+):/, (_m, name: string) => `invalid --${kebab(name)}:`)
-          .replace(/^conflicting options: choose one of pipeline, rate and stream$/, 'conflicting options: choose one of --pipeline, --rate and --stream');
-      }
-      throw err;
-    });
+    const result = await bench(url, { ...options, signal: abort.signal }, { onTick: (t) => progress.update(t) });
     progress.done();
     if (result.connected === 0) {
       throw new ConnectRefusedError(`no connection to ${result.url} could be opened (${result.errors.connect} attempts failed)`);
     }
-    io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatResult(result));
+    io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatBenchResult(result));
     if (result.errors.total > 0) {
       say(io, `${result.errors.total} error(s): the server did not echo every byte correctly and in time`);
       return result.errors.mismatches > 0 ? EXIT.ECHO_MISMATCH : EXIT.FAILURE;
@@ -97,8 +89,4 @@ async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<numb
     progress.done();
     process.removeListener('SIGINT', onSignal);
   }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

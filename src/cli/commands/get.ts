@@ -3,11 +3,11 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { get, type GetResponse, type Hop } from '../../http-client/get.js';
-import { GET_DEFAULTS, dataArgument, type GetOptions } from '../../http-client/options.js';
+import { GET_DEFAULTS, type GetOptions } from '../../http-client/options.js';
 import { formatDuration } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
-import { addClientTlsOptions, clientTlsFlags, countFlag, durationFlag, type ClientTlsFlags } from '../options.js';
+import { addClientTlsOptions, clientTlsFlags, dataFlag, type ClientTlsFlags } from '../options.js';
 import { prettyJson, useColor } from '../output/json.js';
 import { formatTiming } from '../output/timing.js';
 
@@ -58,7 +58,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   if (flags.method !== undefined) options.method = flags.method;
   if (flags.header !== undefined) options.headers = flags.header;
   if (flags.data !== undefined && flags.jsonBody !== undefined) throw new InvalidArgumentError('conflicting options: --data and --json-body (give one body)');
-  if (flags.data !== undefined) options.data = dataArgument(flags.data, '--data');
+  if (flags.data !== undefined) options.data = dataFlag(flags.data, '--data');
   if (flags.jsonBody !== undefined) {
     try {
       options.json = JSON.parse(flags.jsonBody) as unknown;
@@ -66,14 +66,11 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
       throw new InvalidArgumentError(`invalid --json-body: not JSON: ${flags.jsonBody.slice(0, 60)}`);
     }
   }
-  const timeout = durationFlag(flags.timeout, '--timeout');
-  if (timeout !== undefined) options.timeout = timeout;
-  const maxRedirects = countFlag(flags.maxRedirects, '--max-redirects', 0);
-  if (maxRedirects !== undefined) options.maxRedirects = maxRedirects;
-  const retry = countFlag(flags.retry, '--retry', 0);
-  if (retry !== undefined) options.retry = retry;
-  const tls = clientTlsFlags(flags);
-  if (tls !== undefined) options.tls = tls;
+  // As typed: get() validates them once and names what is wrong.
+  options.timeout = flags.timeout;
+  options.maxRedirects = flags.maxRedirects;
+  options.retry = flags.retry;
+  options.tls = clientTlsFlags(flags);
   options.onRetry = (r) => say(io, `retrying in ${formatDuration(r.delayMs)} (attempt ${r.attempt} got ${r.reason})`);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
@@ -85,10 +82,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   if (file !== null) options.output = file;
   let res: GetResponse;
   try {
-    res = await get(url, options).catch((err: unknown) => {
-      if (err instanceof Error) err.message = err.message.replace(/^invalid (maxRedirects|retry|timeout|method|headers):/, (_m, n: string) => `invalid ${FLAG[n] ?? n}:`);
-      throw err;
-    });
+    res = await get(url, options);
     if (file !== null) await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
   } catch (err) {
     if (file !== null && flags.output !== undefined) {
@@ -179,8 +173,6 @@ function openOutput(path: string): Promise<WriteStream> {
     stream.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidArgumentError(`cannot write --output "${path}": ${err.code ?? err.message}`)));
   });
 }
-
-const FLAG: Record<string, string> = { maxRedirects: '--max-redirects', retry: '--retry', timeout: '--timeout', method: '-X', headers: '-H' };
 
 function statusBlock(hop: Hop): string {
   const lines = [`HTTP/${hop.httpVersion} ${hop.status} ${hop.statusText}`.trimEnd()];

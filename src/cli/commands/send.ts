@@ -1,7 +1,7 @@
 /** `netecho send [URL] [MESSAGE]`: one message, a stream from stdin, or ping mode. */
 import { fstatSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_MESSAGE } from '../../client/options.js';
+import { DEFAULT_MESSAGE, DEFAULT_TIMEOUT_MS } from '../../client/options.js';
 import { ping, type PingReply, type PingSummary } from '../../client/ping.js';
 import { send } from '../../client/send.js';
 import { sendStream } from '../../client/stream.js';
@@ -10,7 +10,10 @@ import { InvalidArgumentError } from '../../errors.js';
 import { formatDuration } from '../../units.js';
 import { EXIT, EXIT_FOR_CODE } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
-import { addClientTlsOptions, clientTlsFlags, countFlag, durationFlag, type ClientTlsFlags } from '../options.js';
+import { messageInFlags } from '../flags.js';
+import { addClientTlsOptions, clientTlsFlags, type ClientTlsFlags } from '../options.js';
+import { jsonLine } from '../output/json.js';
+import { formatPingSummary } from '../output/ping.js';
 import { get } from '../../http-client/get.js';
 import type { ClientTlsOptions } from '../../client/tls-options.js';
 
@@ -50,136 +53,162 @@ export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<n
   addClientTlsOptions(cmd).action((first: string | undefined, second: string | undefined, flags: SendFlags) => setExit(runSend(first, second, flags, io)));
 }
 
+type SendMode = 'http' | 'ping' | 'stream' | 'one';
+
 async function runSend(first: string | undefined, second: string | undefined, flags: SendFlags, io: CliIo): Promise<number> {
-  let url = DEFAULT_ENDPOINT;
-  let message = first;
-  if (first !== undefined && (first.includes('://') || second !== undefined)) {
-    url = first;
-    message = second;
-  }
-  // Validate every input before connecting anywhere.
+  // A first argument containing :// is the URL; with two arguments the first always is.
+  const twoArgs = first !== undefined && (first.includes('://') || second !== undefined);
+  const url = twoArgs ? (first as string) : DEFAULT_ENDPOINT;
+  const message = twoArgs ? second : first;
   const endpoint = parseEndpoint(url, { allowPortZero: false });
   const tls = clientTlsFlags(flags);
-  const retries = flags.retries === undefined ? undefined : countFlag(flags.retries, '--retries', 0);
-  const timeout = durationFlag(flags.timeout, '--timeout');
-  const count = countFlag(flags.count, '--count');
-  const interval = durationFlag(flags.interval, '--interval');
-  if (interval !== undefined && interval <= 0) throw new InvalidArgumentError('invalid --interval: must be greater than 0');
+  const mode = sendMode(endpoint.scheme, message, flags);
+  switch (mode) {
+    case 'http':
+      return runHttpPost(url, message, flags, tls, io);
+    case 'ping':
+      return runPing(url, message ?? DEFAULT_MESSAGE, tls, flags, io);
+    case 'stream': {
+      const result = await sendStream(url, io.stdin, io.stdout, { timeout: flags.timeout, tls, verify: Boolean(flags.verify) });
+      if (flags.json) io.stderr.write(jsonLine(result));
+      return EXIT.OK;
+    }
+    case 'one':
+      return runOne(url, message ?? DEFAULT_MESSAGE, flags, tls, io);
+  }
+}
 
-  if (retries !== undefined && endpoint.scheme !== 'udp') throw new InvalidArgumentError(`--retries is for udp:// (not ${endpoint.scheme}://)`);
-  if (endpoint.scheme === 'http' || endpoint.scheme === 'https') {
-    if (flags.verify) throw new InvalidArgumentError(`--verify is not for ${endpoint.scheme}:// (the reply is a reflection, not an echo)`);
-    if (count !== undefined || interval !== undefined) throw new InvalidArgumentError(`--count and --interval are not for ${endpoint.scheme}:// (use udp, tcp, tls, ws or wss)`);
-    const body = message === '-' || (message === undefined && stdinHasData()) ? await readAll(io.stdin) : Buffer.from(message ?? DEFAULT_MESSAGE);
-    // get() is the HTTP client; here it posts once and shows the first reply as it is.
-    const reply = await get(url, {
-      method: 'POST',
-      data: body,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      timeout: timeout ?? 5000,
-      maxRedirects: 0,
-      env: io.env,
-      ...(tls && { tls }),
-    });
-    io.stdout.write(reply.body);
-    if (reply.body.length > 0 && reply.body[reply.body.length - 1] !== 0x0a) io.stdout.write('\n');
-    return EXIT.OK;
+/** Which of send's modes the arguments ask for; combinations that make no sense are usage errors. */
+function sendMode(scheme: string, message: string | undefined, flags: SendFlags): SendMode {
+  const pinging = flags.count !== undefined || flags.interval !== undefined;
+  const streaming = message === '-' || (message === undefined && stdinHasData());
+  if (scheme === 'http' || scheme === 'https') {
+    if (flags.verify) throw new InvalidArgumentError(`--verify is not for ${scheme}:// (the reply is a reflection, not an echo)`);
+    if (pinging) throw new InvalidArgumentError(`--count and --interval are not for ${scheme}:// (use udp, tcp, tls, ws or wss)`);
+    return 'http';
   }
-  if (count !== undefined || interval !== undefined) {
-    return runPing(url, message ?? DEFAULT_MESSAGE, { count, interval, timeout, tls }, flags, io);
+  if (flags.retries !== undefined && (pinging || streaming)) throw new InvalidArgumentError('--retries is for one MESSAGE over udp://');
+  if (pinging) return 'ping';
+  if (streaming) {
+    if (scheme === 'udp') throw new InvalidArgumentError('streaming stdin is not for udp:// (datagrams): give a MESSAGE');
+    return 'stream';
   }
-  if (message === '-' || (message === undefined && stdinHasData())) {
-    if (endpoint.scheme === 'udp') throw new InvalidArgumentError('streaming stdin is not for udp:// (datagrams): give a MESSAGE');
-    const result = await sendStream(url, io.stdin, io.stdout, { ...(timeout !== undefined && { timeout }), ...(tls && { tls }), verify: Boolean(flags.verify) });
-    if (flags.json) io.stderr.write(`${JSON.stringify(result)}\n`);
-    return EXIT.OK;
-  }
+  return 'one';
+}
 
-  const text = message ?? DEFAULT_MESSAGE;
-  const result = await send(url, text, {
-    ...(timeout !== undefined && { timeout }),
-    ...(tls && { tls }),
-    ...(retries !== undefined && { retries }),
-    verify: Boolean(flags.verify),
-  });
+/** One message and its echo, printed as the tutorial's client does (or as JSON). */
+async function runOne(url: string, text: string, flags: SendFlags, tls: ClientTlsOptions | undefined, io: CliIo): Promise<number> {
+  const result = await send(url, text, { timeout: flags.timeout, tls, retries: flags.retries, verify: Boolean(flags.verify) });
   if (flags.json) {
     const decoded = decodeUtf8(result.echo);
     io.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         url: result.url,
         bytesSent: result.bytesSent,
         bytesReceived: result.echo.length,
-        connectMs: round3(result.connectMs),
-        rttMs: round3(result.rttMs),
+        connectMs: result.connectMs,
+        rttMs: result.rttMs,
         match: result.match,
         ...(result.attempts !== undefined && { attempts: result.attempts, lost: result.lost }),
         ...(decoded !== null ? { echo: decoded } : { echoBase64: result.echo.toString('base64') }),
-      })}\n`,
+      }),
     );
-  } else {
-    io.stdout.write(`Send: ${text}\n`);
-    io.stdout.write(Buffer.concat([Buffer.from('Received: '), result.echo, Buffer.from('\n')]));
-    if (result.lost !== undefined && result.lost > 0) {
-      say(io, `${result.lost} of ${result.attempts ?? 0} datagrams lost (answered on attempt ${result.attempts ?? 0})`);
-    }
+    return EXIT.OK;
+  }
+  io.stdout.write(`Send: ${text}\n`);
+  io.stdout.write(Buffer.concat([Buffer.from('Received: '), result.echo, Buffer.from('\n')]));
+  if (result.lost !== undefined && result.lost > 0) {
+    say(io, `${result.lost} of ${result.attempts ?? 0} datagrams lost (answered on attempt ${result.attempts ?? 0})`);
   }
   return EXIT.OK;
 }
 
-async function runPing(
-  url: string,
-  message: string,
-  settings: { count: number | undefined; interval: number | undefined; timeout: number | undefined; tls: ClientTlsOptions | undefined },
-  flags: SendFlags,
-  io: CliIo,
-): Promise<number> {
+/** http(s)://: POST the message (or stdin) once and show the reply as it is; --json in send's usual shape. */
+async function runHttpPost(url: string, message: string | undefined, flags: SendFlags, tls: ClientTlsOptions | undefined, io: CliIo): Promise<number> {
+  const body = message === '-' || (message === undefined && stdinHasData()) ? await readAll(io.stdin) : Buffer.from(message ?? DEFAULT_MESSAGE);
+  const reply = await get(url, {
+    method: 'POST',
+    data: body,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    timeout: flags.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxRedirects: 0,
+    env: io.env,
+    tls,
+  });
+  if (flags.json) {
+    const t = reply.timing;
+    const text = decodeUtf8(reply.body);
+    let parsed: unknown = undefined;
+    if (text !== null && /[/+]json\b/i.test(String(reply.headers['content-type'] ?? ''))) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    io.stdout.write(
+      jsonLine({
+        url: reply.url,
+        bytesSent: body.length,
+        bytesReceived: reply.bodyBytes,
+        connectMs: t.dnsMs + t.connectMs + t.tlsMs,
+        rttMs: t.firstByteMs + t.transferMs,
+        status: reply.status,
+        ...(parsed !== undefined ? { reply: parsed } : text !== null ? { replyText: text } : { replyBase64: reply.body.toString('base64') }),
+      }),
+    );
+    return EXIT.OK;
+  }
+  io.stdout.write(reply.body);
+  if (reply.body.length > 0 && reply.body[reply.body.length - 1] !== 0x0a) io.stdout.write('\n');
+  return EXIT.OK;
+}
+
+async function runPing(url: string, message: string, tls: ClientTlsOptions | undefined, flags: SendFlags, io: CliIo): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   const verbose = !flags.json && !flags.quiet;
-  const bytes = Buffer.byteLength(message);
+  // The header comes with the first reply (or the summary): nothing is printed for options refused up front.
   let header = false;
+  const printHeader = (): void => {
+    if (!verbose || header) return;
+    header = true;
+    io.stdout.write(`ECHO ${url}: ${Buffer.byteLength(message)} bytes per message\n`);
+  };
   const onReply = (r: PingReply): void => {
     if (!verbose) return;
-    if (r.rttMs === null) io.stdout.write(`no reply from ${url}: seq=${r.seq} (timeout ${formatDuration(settings.timeout ?? 5000)})\n`);
+    printHeader();
+    if (r.rttMs === null) io.stdout.write(`no reply from ${url}: seq=${r.seq} (timeout ${flags.timeout ?? formatDuration(DEFAULT_TIMEOUT_MS)})\n`);
     else io.stdout.write(`${r.bytes} bytes from ${url}: seq=${r.seq} time=${r.rttMs.toFixed(3)} ms${r.match ? '' : ' (ECHO DIFFERS)'}\n`);
   };
   let summary: PingSummary;
   try {
-    if (verbose) {
-      io.stdout.write(`ECHO ${url}: ${bytes} bytes per message\n`);
-      header = true;
-    }
     summary = await ping(url, {
       message,
       verify: Boolean(flags.verify),
       signal: abort.signal,
       onReply,
-      ...(settings.tls && { tls: settings.tls }),
-      ...(settings.count !== undefined && { count: settings.count }),
-      ...(settings.interval !== undefined && { interval: settings.interval }),
-      ...(settings.timeout !== undefined && { timeout: settings.timeout }),
+      tls,
+      count: flags.count,
+      interval: flags.interval,
+      timeout: flags.timeout,
     });
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
   if (flags.json) {
     const { error, ...rest } = summary;
-    io.stdout.write(`${JSON.stringify({ ...rest, error: error === null ? null : { code: error.code, message: error.message } })}\n`);
+    io.stdout.write(jsonLine({ ...rest, error: error === null ? null : { code: error.code, message: messageInFlags(error) } }));
   } else {
-    if (header) io.stdout.write('\n');
-    io.stdout.write(`--- ${summary.url} echo statistics ---\n`);
-    io.stdout.write(
-      `${summary.sent} sent, ${summary.received} received, ${formatPercent(summary.lossPercent)} loss, time ${Math.round(summary.elapsedMs)} ms\n`,
-    );
-    if (summary.rtt !== null) {
-      const r = summary.rtt;
-      io.stdout.write(`rtt min/avg/max/stddev = ${[r.min, r.avg, r.max, r.stddev].map((v) => v.toFixed(3)).join('/')} ms\n`);
+    if (verbose) {
+      printHeader();
+      io.stdout.write('\n');
     }
-    if (flags.verify) io.stdout.write(`${summary.mismatches} echo(es) differed from what was sent\n`);
+    io.stdout.write(formatPingSummary(summary, Boolean(flags.verify)));
   }
   if (summary.error !== null) {
-    say(io, summary.error.message);
+    say(io, messageInFlags(summary.error));
     return EXIT_FOR_CODE[summary.error.code];
   }
   if (flags.verify && summary.mismatches > 0) return EXIT.ECHO_MISMATCH;
@@ -209,12 +238,4 @@ function decodeUtf8(bytes: Buffer): string | null {
   } catch {
     return null;
   }
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}
-
-function formatPercent(p: number): string {
-  return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
 }

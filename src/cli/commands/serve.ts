@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { DEFAULT_ENDPOINT, parseEndpoint } from '../../endpoint.js';
+import { DEFAULT_ENDPOINT } from '../../endpoint.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, SERVICE_DRAIN_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from '../../server/options.js';
 import { serve } from '../../server/server.js';
@@ -11,7 +11,7 @@ import { loadTlsMaterial } from '../../transports/tls-material.js';
 import { formatDuration, formatSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { countFlag, durationFlag, fileFlag, logSettings, sizeFlag, type LogFlags } from '../options.js';
+import { countFlag, fileFlag, logSettings, type LogFlags } from '../options.js';
 import { attachLogs, stopFields } from '../serve/logs.js';
 import { SIGNAL_EXIT, onStopSignals } from '../serve/signals.js';
 import { supervise } from '../serve/supervisor.js';
@@ -45,21 +45,6 @@ interface ServeFlags extends LogFlags {
   maxDelay?: string;
   udpRate?: string;
 }
-
-/** Library option names in validation messages -> the flags. Longest first, so prefixes do not clash. */
-const FLAG_FOR_OPTION: Record<string, string> = {
-  'http.headersTimeout': '--header-timeout',
-  'http.requestTimeout': '--request-timeout',
-  'http.maxHeaderSize': '--max-header-size',
-  'http.maxHeaders': '--max-headers',
-  'http.maxBody': '--http-max-body',
-  'http.maxDelay': '--max-delay',
-  'websocket.maxMessage': '--ws-max-message',
-  'websocket.heartbeat': '--ws-heartbeat',
-  'websocket.origins': '--origin',
-  'tls.handshakeTimeout': '--tls-handshake-timeout',
-  maxQueued: '--max-queued',
-};
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
   const L = DEFAULT_LIMITS;
@@ -114,60 +99,38 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .action((urls: string[], flags: ServeFlags) => setExit(runServe(urls, flags, io)));
 }
 
+/** The flags as serve() options, as typed: the library validates them (once) and names what is wrong. */
 function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
-  const options: ServeOptions = { listen: urls.length > 0 ? urls : DEFAULT_ENDPOINT };
-  const set = <K extends keyof ServeOptions>(key: K, value: ServeOptions[K] | undefined): void => {
-    if (value !== undefined) options[key] = value;
+  const pair = flags.cert !== undefined && flags.key !== undefined;
+  return {
+    listen: urls.length > 0 ? urls : DEFAULT_ENDPOINT,
+    maxConnections: flags.maxConnections,
+    maxConnectionsPerIp: flags.maxConnectionsPerIp,
+    idleTimeout: flags.idleTimeout,
+    sendStallTimeout: flags.sendStallTimeout,
+    maxQueued: flags.maxQueued,
+    drainTimeout: flags.drainTimeout ?? SERVICE_DRAIN_TIMEOUT_MS,
+    describe: flags.describe,
+    tls: {
+      // Read only as a pair: one without the other is the library's error to name, not a missing file.
+      cert: pair ? fileFlag(flags.cert, '--cert') : flags.cert,
+      key: pair ? fileFlag(flags.key, '--key') : flags.key,
+      clientCa: fileFlag(flags.clientCa, '--client-ca'),
+      selfSigned: flags.selfSigned,
+      handshakeTimeout: flags.tlsHandshakeTimeout,
+    },
+    websocket: { maxMessage: flags.wsMaxMessage, deflate: flags.wsDeflate, origins: flags.origin, heartbeat: flags.wsHeartbeat },
+    http: {
+      maxBody: flags.httpMaxBody,
+      revealSecrets: flags.revealSecrets,
+      headersTimeout: flags.headerTimeout,
+      requestTimeout: flags.requestTimeout,
+      maxHeaders: flags.maxHeaders,
+      maxHeaderSize: flags.maxHeaderSize,
+      maxDelay: flags.maxDelay,
+    },
+    udp: { rate: flags.udpRate },
   };
-  set('maxConnections', countFlag(flags.maxConnections, '--max-connections'));
-  set('maxConnectionsPerIp', countFlag(flags.maxConnectionsPerIp, '--max-connections-per-ip'));
-  set('idleTimeout', durationFlag(flags.idleTimeout, '--idle-timeout'));
-  set('sendStallTimeout', durationFlag(flags.sendStallTimeout, '--send-stall-timeout'));
-  set('maxQueued', sizeFlag(flags.maxQueued, '--max-queued'));
-  set('drainTimeout', durationFlag(flags.drainTimeout, '--drain-timeout') ?? SERVICE_DRAIN_TIMEOUT_MS);
-  if (flags.describe) options.describe = true;
-  // TLS: say which flags are missing in the CLI's words before the library would in its own.
-  const secure = (urls.length > 0 ? urls : [DEFAULT_ENDPOINT]).map((u) => parseEndpoint(u)).find((e) => SECURE_SCHEMES.has(e.scheme));
-  if ((flags.cert === undefined) !== (flags.key === undefined)) throw new InvalidArgumentError(flags.cert === undefined ? '--key needs --cert' : '--cert needs --key');
-  if (flags.selfSigned && flags.cert !== undefined) throw new InvalidArgumentError('conflicting options: --self-signed with --cert/--key');
-  if (secure !== undefined && flags.cert === undefined && !flags.selfSigned) {
-    throw new InvalidArgumentError(`${secure.scheme}:// needs a certificate: give --cert and --key, or --self-signed`);
-  }
-  // Flags not given stay undefined, which the library reads as its defaults.
-  options.tls = {
-    cert: fileFlag(flags.cert, '--cert'),
-    key: fileFlag(flags.key, '--key'),
-    clientCa: fileFlag(flags.clientCa, '--client-ca'),
-    selfSigned: flags.selfSigned,
-    handshakeTimeout: durationFlag(flags.tlsHandshakeTimeout, '--tls-handshake-timeout'),
-  };
-  options.websocket = {
-    maxMessage: sizeFlag(flags.wsMaxMessage, '--ws-max-message'),
-    deflate: flags.wsDeflate,
-    origins: flags.origin,
-    heartbeat: durationFlag(flags.wsHeartbeat, '--ws-heartbeat'),
-  };
-  options.http = {
-    maxBody: sizeFlag(flags.httpMaxBody, '--http-max-body'),
-    revealSecrets: flags.revealSecrets,
-    headersTimeout: durationFlag(flags.headerTimeout, '--header-timeout'),
-    requestTimeout: durationFlag(flags.requestTimeout, '--request-timeout'),
-    maxHeaders: countFlag(flags.maxHeaders, '--max-headers'),
-    maxHeaderSize: sizeFlag(flags.maxHeaderSize, '--max-header-size'),
-    maxDelay: durationFlag(flags.maxDelay, '--max-delay'),
-  };
-  options.udp = { rate: countFlag(flags.udpRate, '--udp-rate') };
-  // Validate everything (URLs included) before any process forks or any socket opens.
-  try {
-    resolveServeOptions(options);
-  } catch (err) {
-    if (!(err instanceof InvalidArgumentError)) throw err;
-    // The library names its options; say it with the flags the user typed.
-    let message = err.message;
-    for (const [name, flag] of Object.entries(FLAG_FOR_OPTION)) message = message.split(name).join(flag);
-    throw new InvalidArgumentError(message);
-  }
-  return options;
 }
 
 async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<number> {

@@ -21,3 +21,11 @@ export function useColor(isTty: boolean, env: NodeJS.ProcessEnv): boolean {
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   return isTty && env.TERM !== 'dumb';
 }
+
+/**
+ * One JSON document and a newline, for --json: fractional numbers (milliseconds, percentages) rounded to 3
+ * decimals, so 2.993893000000014 reads 2.994 (microseconds for milliseconds).
+ */
+export function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v))}\n`;
+}
