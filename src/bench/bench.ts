@@ -3,6 +3,7 @@
  */
 import type { Endpoint } from '../endpoint.js';
 import { BenchEngine, type TickInfo } from './engine.js';
+import { resolveHost } from '../client/connect.js';
 import { resolveBenchOptions, type BenchOptions } from './options.js';
 import { buildResult, type BenchResult } from './result.js';
 import { runInWorkers } from './workers.js';
@@ -25,6 +26,8 @@ export interface BenchHooks {
  */
 export async function bench(url: string | Endpoint, options: BenchOptions = {}, hooks: BenchHooks = {}): Promise<BenchResult> {
   const config = resolveBenchOptions(url, options);
+  // Once, up front: a name that does not resolve is one error, not a failed connect per connection.
+  await resolveHost(config.endpoint);
   if (config.workers > 1) {
     const r = await runInWorkers(config, { ...hooks, signal: options.signal });
     return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros);

@@ -1,6 +1,7 @@
 /**
  * Open a client connection to an endpoint, with a connect timeout and errors that say what happened.
  */
+import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { formatEndpoint, parseEndpoint, type Endpoint, type Scheme } from '../endpoint.js';
@@ -22,6 +23,21 @@ export function clientEndpoint(url: string | Endpoint, schemes: readonly Scheme[
     throw new UnsupportedSchemeError(`${operation} over ${endpoint.scheme}:// is not supported (supported: ${schemes.join(', ')})`);
   }
   return endpoint;
+}
+
+/**
+ * Resolve the endpoint's host to one address (an IP address resolves to itself).
+ * @throws ERR_NETECHO_HOST_NOT_FOUND when the name does not resolve
+ */
+export async function resolveHost(endpoint: Endpoint): Promise<{ address: string; family: 4 | 6 }> {
+  const family = net.isIP(endpoint.host);
+  if (family !== 0) return { address: endpoint.host, family: family as 4 | 6 };
+  try {
+    const found = await lookup(endpoint.host);
+    return { address: found.address, family: found.family === 6 ? 6 : 4 };
+  } catch (err) {
+    throw fromConnectError(err, formatEndpoint(endpoint));
+  }
 }
 
 /**

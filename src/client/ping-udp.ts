@@ -4,7 +4,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
-import type { NetechoError } from '../errors.js';
+import { fromConnectError, type NetechoError } from '../errors.js';
+import { resolveHost } from './connect.js';
 import { pingSummary, type PingReply, type PingSummary } from './ping.js';
 import { checkDatagram, probeUdp } from './udp.js';
 
@@ -21,6 +22,8 @@ export interface UdpPingSettings {
 export async function pingUdp(endpoint: Endpoint, s: UdpPingSettings): Promise<PingSummary> {
   checkDatagram(s.payload);
   const target = formatEndpoint(endpoint);
+  // A name that does not resolve is an error at once (exit 68), not a run of lost probes.
+  await resolveHost(endpoint);
   const start = performance.now();
   const rtts: number[] = [];
   let sent = 0;
@@ -43,7 +46,7 @@ export async function pingUdp(endpoint: Endpoint, s: UdpPingSettings): Promise<P
       s.onReply?.({ seq, bytes: r.echo.length, rttMs: r.rttMs, match });
     } catch (err) {
       lost++;
-      error ??= err as NetechoError;
+      error ??= fromConnectError(err, target);
     }
   };
 

@@ -4,9 +4,9 @@
  * for the answer to a later probe.
  */
 import dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
+import { resolveHost } from './connect.js';
 import { AbortedError, invalidOption, TimeoutError, fromConnectError } from '../errors.js';
 
 /** The largest UDP payload over IPv4 (65535 - 8 UDP - 20 IP header bytes). */
@@ -30,16 +30,20 @@ export function checkDatagram(payload: Buffer): void {
   }
 }
 
-/** A socket "connected" to the endpoint: the kernel then drops datagrams from anyone else. */
-export function openUdp(endpoint: Endpoint): Promise<dgram.Socket> {
+/**
+ * A socket "connected" to the endpoint: the kernel then drops datagrams from anyone else.
+ * @throws ERR_NETECHO_HOST_NOT_FOUND when the host does not resolve
+ */
+export async function openUdp(endpoint: Endpoint): Promise<dgram.Socket> {
   const target = formatEndpoint(endpoint);
+  const { address, family } = await resolveHost(endpoint);
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket(isIP(endpoint.host) === 6 ? 'udp6' : 'udp4');
+    const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     socket.once('error', (err) => {
       socket.close();
       reject(fromConnectError(err, target));
     });
-    socket.connect(endpoint.port, endpoint.host, () => {
+    socket.connect(endpoint.port, address, () => {
       socket.removeAllListeners('error');
       resolve(socket);
     });

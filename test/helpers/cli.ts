@@ -1,5 +1,5 @@
 /** Run the built CLI as a user would: `node bin/netecho.js ...`. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +15,11 @@ export interface CliResult {
 
 /** Run to completion. `input` goes to stdin (then EOF); without it stdin is /dev/null. Killed after limitMs. */
 export async function runCli(args: string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; limitMs?: number } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return runCommand(process.execPath, [BIN, ...args], options, options.limitMs);
+}
+
+async function runCommand(cmd: string, args: string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv }, limitMs = 20_000): Promise<CliResult> {
+  const child = spawn(cmd, args, {
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
@@ -24,11 +28,24 @@ export async function runCli(args: string[], options: { input?: Buffer | string;
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
   if (options.input !== undefined) child.stdin?.end(options.input);
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 20_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   clearTimeout(killer);
   const stdoutBytes = Buffer.concat(out);
   return { code, signal, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes };
+}
+
+/** Whether this machine lets tests make a network namespace (unshare -n: root, or unprivileged user namespaces). */
+export function canIsolate(): boolean {
+  return spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Run the CLI in a network namespace of its own, with no network at all (not even loopback up): for names that
+ * must fail to resolve without a DNS query leaving the machine.
+ */
+export function runCliIsolated(args: string[], limitMs = 20_000): Promise<CliResult> {
+  return runCommand('unshare', ['-n', process.execPath, BIN, ...args], {}, limitMs);
 }
 
 export interface RunningServer {
