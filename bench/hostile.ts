@@ -329,6 +329,82 @@ async function httpNeverReading(clients: number, bodyBytes: number): Promise<voi
   await srv.stop();
 }
 
+/** `serve --workers 2` under steady load; one worker killed with SIGKILL: what the clients see, and the replacement. */
+async function workerKill(): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'serve', 'tcp://127.0.0.1:0', '--workers', '2', '--log-format', 'json', '--max-connections-per-ip', '10000'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const port = Number(line.toString().trim().split(':').pop());
+  const pids = [...err.matchAll(/"worker":(\d+),"msg":"worker \d+ listening"/g)].map((m) => Number(m[1]));
+  // 20 clients, each a new connection per round trip, for 3 s; the kill comes after 1 s.
+  let ok = 0;
+  let failed = 0;
+  const kinds = new Map<string, number>();
+  const stopAt = Date.now() + 3000;
+  const killer = setTimeout(() => process.kill(pids[0] ?? 0, 'SIGKILL'), 1000);
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (Date.now() < stopAt) {
+        try {
+          const r = await send(`tcp://127.0.0.1:${port}`, 'ping', { timeout: '2s' });
+          if (r.echo.toString() === 'ping') ok++;
+          else failed++;
+        } catch (e) {
+          failed++;
+          const code = (e as { code?: string }).code ?? 'error';
+          kinds.set(code, (kinds.get(code) ?? 0) + 1);
+        }
+      }
+    }),
+  );
+  clearTimeout(killer);
+  const died = /"time":"([^"]+)"[^\n]*died \(signal SIGKILL\)/.exec(err);
+  const replacedLine = err.split('\n').find((l) => l.includes('"replacing"'));
+  const gapMs = died && replacedLine ? Date.parse((JSON.parse(replacedLine) as { time: string }).time) - Date.parse(died[1] ?? '') : NaN;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  console.log(
+    `worker killed (SIGKILL, serve --workers 2, 20 clients making a new connection per round trip for 3 s): ${ok} round trips ok, ${failed} failed` +
+      `${[...kinds].map(([k, n]) => ` (${n} ${k})`).join('')}; the replacement listened ${gapMs} ms after the death was logged`,
+  );
+}
+
+/** Connect-and-close "health checks" against tls:// at a connection cap: slots freed, real clients still served. */
+async function tlsConnectClose(attempts: number, cap: number): Promise<void> {
+  const srv = await startServer(['--self-signed', '--max-connections', String(cap), '--log-level', 'warn'], 'tls://127.0.0.1:0');
+  const t0 = performance.now();
+  let done = 0;
+  // `cap` at a time, each waiting for the server to close its side.
+  await Promise.all(
+    Array.from({ length: cap }, async () => {
+      while (done < attempts) {
+        done++;
+        const s = await connect(srv.port);
+        s.on('error', () => {});
+        s.end();
+        await once(s, 'close');
+      }
+    }),
+  );
+  const floodMs = performance.now() - t0;
+  const handshakes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const a = performance.now();
+    await send(`tls://127.0.0.1:${srv.port}`, 'x', { tls: { insecure: true } });
+    handshakes.push(performance.now() - a);
+  }
+  handshakes.sort((a, b) => a - b);
+  const warned = (srv.stderr().match(/handshake-timeout/g) ?? []).length;
+  await srv.stop();
+  console.log(
+    `TLS connect-and-close: ${attempts} connections closed before any handshake, ${cap} at a time at --max-connections ${cap}: ` +
+      `all done in ${ms(floodMs)} (each slot freed as its client closed); ${warned} handshake-timeout warnings; a real TLS client afterwards: p50 ${ms(handshakes[10] ?? 0)} max ${ms(handshakes[19] ?? 0)}`,
+  );
+}
+
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
 // `--only NAME[,NAME]` runs some of the cases.
 const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : null;
@@ -342,5 +418,7 @@ const cases: Array<[string, () => Promise<void>]> = [
   ['slow-headers', () => slowHeaders(1000)],
   ['ws-oversized', () => oversizedWs(200)],
   ['http-never-reading', () => httpNeverReading(40, 512 * 1024)],
+  ['worker-kill', () => workerKill()],
+  ['tls-connect-close', () => tlsConnectClose(1000, 50)],
 ];
 for (const [name, run] of cases) if (only === null || only.includes(name)) await run();
