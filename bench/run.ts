@@ -1,5 +1,5 @@
 /**
- * The benchmark harness (npm run bench). Follows ../shared/BENCHMARKING.md:
+ * The benchmark harness (npm run bench). The method is in docs/benchmarks.md:
  *  - each server runs alone, pinned to core 0; this harness (the load) pins itself to core 1;
  *  - rounds are interleaved (A B C ... A B C ...), medians reported, ratios to Go measured in the same run;
  *  - server CPU per round trip from /proc/PID/stat over the measured window.
@@ -18,7 +18,7 @@ import type { BenchResult } from '../src/bench/result.js';
 import { cpuMicros, rssBytes } from './proc.js';
 import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, available, goBinary, has, interleaved, median, start, transportsSection, type Peer, type Running } from './harness.js';
 
-const TUTORIAL = fileURLToPath(new URL('../../../shared/peers/tutorial_threaded_server.py', import.meta.url));
+const TUTORIAL = fileURLToPath(new URL('../../test/peers/tutorial_threaded_server.py', import.meta.url));
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const PRINT = args.includes('--print');
@@ -50,7 +50,7 @@ const PEER_LIST: Peer[] = [
   },
   {
     name: "tutorial's threaded server",
-    command: (port) => (existsSync(TUTORIAL) ? ['python3', TUTORIAL, String(port)] : 'shared/peers not beside the repository'),
+    command: (port) => (existsSync(TUTORIAL) ? ['python3', TUTORIAL, String(port)] : 'test/peers/tutorial_threaded_server.py is missing'),
   },
 ];
 
@@ -209,6 +209,33 @@ async function main(): Promise<void> {
   }
 }
 
+/** How every figure on the page is measured (the method the harnesses follow). */
+const METHOD = [
+  '## Method',
+  '',
+  'The machines here have 2 cores shared with other work, so absolute numbers drift by 20% or more from run to run. Every',
+  'published figure is therefore a **ratio against a peer measured in the same run**, the median of several interleaved',
+  'rounds (A B A B ...), never one absolute time. Speed is shown here, by the harnesses; the test suite shows correctness',
+  'and holds no timed assertion about speed.',
+  '',
+  '- The server under test gets one core (`taskset -c 0`), the load client the other (`taskset -c 1`); peers run the same',
+  '  way (Go with `GOMAXPROCS=1`, Python in one process).',
+  '- Each cell warms up (the same load, not recorded), then measures for a fixed time; 3 rounds or more.',
+  "- The client's CPU is recorded too: a client at 100% of its core measures the client, not the server.",
+  '',
+  '| figure | how | why |',
+  '| --- | --- | --- |',
+  '| round trips per second | closed loop: each connection sends a message, waits for the whole echo, repeats | the classic echo benchmark |',
+  "| server CPU per round trip (µs) | the server's user+system time from `/proc/PID/stat` over the window, divided by the round trips | independent of the client's speed: the fairest efficiency figure on 2 cores |",
+  '| latency p50 / p99 | HDR histogram at microsecond resolution; at a fixed rate, from the scheduled send time (coordinated omission corrected) | what users feel |',
+  '| bytes per idle connection | RSS after opening N idle connections, minus RSS before, divided by N | how many clients one machine holds |',
+  '',
+  'Peers (a missing one is skipped with a message): an idiomatic Go server (a goroutine per connection, `io.Copy`; Go',
+  "copies TCP to TCP with `splice`, never through user space), the plainest Node server (`s.pipe(s)`, the floor), Python",
+  "asyncio and uvloop protocol servers, and a program behaving as the tutorial's threaded server (test/peers/).",
+  '',
+];
+
 function render(
   cells: Cell[],
   peers: Peer[],
@@ -228,6 +255,7 @@ function render(
       'Server CPU is user+system time from /proc/PID/stat over the measured window divided by the round trips in it. ' +
       'Absolute numbers drift 20% or more between runs on these machines: read the ratios to Go, measured in the same run.',
     '',
+    ...METHOD,
   ];
   for (const cell of cells) {
     const goCpu = median((samples.get(key(go, cell)) ?? []).map((s) => s.cpuPerRt));

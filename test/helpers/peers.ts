@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/peers beside the repository (CI lays shared/ next to the clone). */
-export const PEERS_DIR = fileURLToPath(new URL('../../../../shared/peers/', import.meta.url));
+/** The repository's programs that behave as the tutorial's (test/peers/, next to this file's source). */
+export const PEERS_DIR = fileURLToPath(new URL('../../../test/peers/', import.meta.url));
 
 export function have(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;

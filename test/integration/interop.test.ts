@@ -36,6 +36,21 @@ describe('interop with real peers', () => {
     }
   });
 
+  it("netecho send against the tutorial's first server (one client at a time) gets its echo", { skip: missing('python3') }, async () => {
+    const port = await freePort();
+    const peer = await startPeerServer('python3', [join(PEERS_DIR, 'tutorial_echo_server.py'), String(port)], port);
+    try {
+      const r = await runCli(['send', `tcp://127.0.0.1:${port}`, 'first server']);
+      assert.deepEqual([r.code, r.stdout], [0, 'Send: first server\nReceived: first server\n']);
+      const input = randomBytes(64 * 1024);
+      const stream = await runCli(['send', `tcp://127.0.0.1:${port}`, '--verify'], { input });
+      assert.equal(stream.code, 0, stream.stderr);
+      assert.ok(stream.stdoutBytes.equals(input));
+    } finally {
+      await stopPeer(peer);
+    }
+  });
+
   it('ncat sends 2 MiB and half-closes: it gets exactly those bytes back', { skip: missing('ncat') }, async () => {
     const input = randomBytes(2 * 1024 * 1024);
     const r = await runTool('ncat', ['127.0.0.1', String(s.port)], input);
