@@ -38,8 +38,10 @@ export function goBinary(name: string): string | null {
   return out;
 }
 
-/** The node flags on bin/netecho.js's shebang line: netecho is measured as its bin runs. */
-export const BIN_FLAGS = (readFileSync(`${ROOT}bin/netecho.js`, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
+/** The node flags of `npm start` (package.json's start script): netecho is measured as the service runs. */
+export const BIN_FLAGS = ((JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start ?? '')
+  .split(/\s+/)
+  .filter((w) => w.startsWith('--'));
 
 export async function freePort(): Promise<number> {
   const s = net.createServer().listen(0, '127.0.0.1');

@@ -1,7 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// --max-semi-space-size=4 (MiB): V8's young generation otherwise grows to 16 MiB a half and stays committed after a
-// burst of connections, about 2 KiB of RSS per idle connection at 10,000 (docs/benchmarks.md). Throughput measured
-// the same. `npm start` passes the same flag.
+#!/usr/bin/env node
+// A plain `env node`: BusyBox's env (Alpine images) has no -S, so no flags here. V8's young-generation cap
+// (--max-semi-space-size=4, about 1 KB less RSS per idle connection, docs/benchmarks.md) cannot be set once V8 is
+// running; `npm start` and `serve --workers` pass it, and NODE_OPTIONS=--max-semi-space-size=4 passes it to any run.
 import { runMain } from '../dist/src/cli/main.js';
 
 runMain(process.argv.slice(2));

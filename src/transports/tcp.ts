@@ -36,6 +36,8 @@ function adopt(raw: net.Socket, scratch: Buffer, highWaterMark: number): net.Soc
 
 interface ListenerState {
   readonly context: TransportContext;
+  /** Said once per listener when the fast path is not available. */
+  warned: boolean;
   /** Scratch space for onread; shared by this listener's connections, never kept past a callback. */
   readonly scratch: Buffer;
   readonly highWaterMark: number;
@@ -47,6 +49,10 @@ function onConnection(state: ListenerState, raw: net.Socket): void {
   if (admitted === null) return;
   const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tcp', raw))}\n` : undefined;
   const adopted = adopt(raw, state.scratch, state.highWaterMark);
+  if (adopted === null && !state.warned) {
+    state.warned = true;
+    context.warn(new Error(`tcp:// echo: Node ${process.version} does not expose the accepted socket's handle as netecho expects; using the slower stream path`));
+  }
   const socket = adopted ?? raw;
   const conn = admitStream(context, { wire: socket, transport: 'tcp', ...admitted });
   startEcho(conn, { socket, onread: adopted !== null, preamble });
@@ -95,7 +101,7 @@ export function streamHighWaterMark(context: TransportContext): number {
 /** Listen for TCP echo clients on `endpoint`. */
 export const listenTcp: Transport = (endpoint: Endpoint, context: TransportContext): Promise<Listener> => {
   const highWaterMark = streamHighWaterMark(context);
-  const state: ListenerState = { context, scratch: Buffer.allocUnsafeSlow(READ_BUFFER_SIZE), highWaterMark };
+  const state: ListenerState = { context, warned: false, scratch: Buffer.allocUnsafeSlow(READ_BUFFER_SIZE), highWaterMark };
   const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true, highWaterMark });
   server.on('connection', (socket: net.Socket) => onConnection(state, socket));
   return listenStream(server, endpoint, context);

@@ -12,6 +12,19 @@ describe('TCP echo', () => {
   });
   after(() => t.server.destroy());
 
+  it(`takes the fast path (onread on the adopted handle) on this Node, ${process.version}: no fallback warning`, async () => {
+    const warnings: Error[] = [];
+    const s = await startServer();
+    s.server.on('warning', (w) => warnings.push(w));
+    try {
+      assert.deepEqual(await echoOnce(s.port, Buffer.from('fast')), Buffer.from('fast'));
+      await until(() => s.server.stats.closed['client-closed'] === 1);
+      assert.deepEqual(warnings.map((w) => w.message), []);
+    } finally {
+      await s.server.destroy();
+    }
+  });
+
   it('echoes every byte of a binary message, then ends after the half-close', async () => {
     const data = Buffer.from([0, 1, 2, 255, 254, 10, 13, 0]);
     assert.deepEqual(await echoOnce(t.port, data), data);
