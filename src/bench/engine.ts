@@ -23,6 +23,8 @@ export interface Counters {
   resets: number;
   timeouts: number;
   connectErrors: number;
+  /** Connections the server reset as they opened, before any echo (a server capping connections). */
+  resetAtOpen: number;
   /** UDP: datagrams whose echo did not come within the timeout (not errors: datagrams may be lost). */
   lost: number;
   /** UDP: echoes that overtook an older outstanding datagram. */
@@ -82,13 +84,20 @@ export function newCounters(): Counters {
     resets: 0,
     timeouts: 0,
     connectErrors: 0,
+    resetAtOpen: 0,
     lost: 0,
     reordered: 0,
   };
 }
 
+/** A connection reset by the peer (raw, or as netecho's error). */
+function isReset(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_NETECHO_CONNECTION_RESET';
+}
+
 export function errorTotal(c: Counters): number {
-  return c.mismatches + c.shortReads + c.closed + c.resets + c.timeouts + c.connectErrors;
+  return c.mismatches + c.shortReads + c.closed + c.resets + c.timeouts + c.connectErrors + c.resetAtOpen;
 }
 
 const PARALLEL_CONNECTS = 256;
@@ -105,6 +114,8 @@ class Connection {
   times: number[] = [];
   head = 0;
   alive = true;
+  /** True once any echo byte came back: a reset before that is the server refusing the connection. */
+  echoed = false;
   /** UDP: the sequence number of times[0], and the highest sequence number echoed so far. */
   base = 0;
   maxSeq = -1;
@@ -118,7 +129,7 @@ class Connection {
     this.payload = payload;
     socket.on('drain', () => this.pump());
     socket.on('end', () => this.onEnd());
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ETIMEDOUT' ? 'timeouts' : 'resets'));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ETIMEDOUT' ? 'timeouts' : this.echoed || !isReset(err) ? 'resets' : 'resetAtOpen'));
   }
 
   get inFlight(): number {
@@ -149,6 +160,7 @@ class Connection {
     const payload = this.payload;
     const size = payload.length;
     const recording = e.recording;
+    this.echoed = true;
     e.received += len;
     if (recording) e.counters.bytesReceived += len;
     let rx = this.rx;
@@ -216,6 +228,7 @@ class Connection {
     // The first 4 bytes are the sequence number (checked by finding its slot); the rest must be the payload.
     if (msg.length !== payload.length || payload.compare(msg, 4, msg.length, 4, payload.length) !== 0) return this.fail('mismatches');
     const now = performance.now();
+    this.echoed = true;
     this.times[idx] = -1;
     if (seq < this.maxSeq) {
       if (e.recording) e.counters.reordered++;
@@ -263,10 +276,11 @@ class Connection {
     else this.alive = false;
   }
 
-  fail(kind: 'mismatches' | 'shortReads' | 'closed' | 'resets' | 'timeouts'): void {
+  fail(kind: 'mismatches' | 'shortReads' | 'closed' | 'resets' | 'timeouts' | 'resetAtOpen'): void {
     if (!this.alive) return;
     this.alive = false;
-    if (this.engine.running || kind !== 'resets') this.engine.counters[kind]++;
+    // Resets while the run is closing its connections are not errors; a reset at open before the run is.
+    if (kind === 'resetAtOpen' ? !this.engine.stopped : this.engine.running || kind !== 'resets') this.engine.counters[kind]++;
     this.socket.destroy();
   }
 }
@@ -285,6 +299,8 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
   readonly #readBuffer = Buffer.allocUnsafe(64 * 1024);
   recording = false;
   running = false;
+  /** The run is over: its connections are being closed. */
+  stopped = false;
   /** Completions and echo bytes since load began, warm-up included: for the live rate in ticks only. */
   completed = 0;
   received = 0;
@@ -339,8 +355,9 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
                 : await dial(options);
           slot.conn = new Connection(this, socket, payload);
           this.#connections.push(slot.conn);
-        } catch {
-          this.counters.connectErrors++;
+        } catch (err) {
+          if (isReset(err)) this.counters.resetAtOpen++;
+          else this.counters.connectErrors++;
         }
       }
     };
@@ -466,6 +483,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
     if (!this.running) return;
     const end = performance.now();
     this.running = false;
+    this.stopped = true;
     this.recording = false;
     this.#windowEnd = Math.min(this.#windowEnd, end);
     for (const t of this.#timers) clearTimeout(t);

@@ -39,6 +39,8 @@ export interface BenchResult {
     /** A message whose echo did not come within the timeout. */
     timeouts: number;
     connect: number;
+    /** Connections the server reset as they opened, before any echo: a server capping connections. */
+    resetAtOpen: number;
   };
   /** udp:// only: datagrams lost (no echo within the timeout) and echoes that came out of order. */
   datagrams: { lost: number; reordered: number; lossPercent: number } | null;
@@ -80,6 +82,7 @@ export function buildResult(
       resets: counters.resets,
       timeouts: counters.timeouts,
       connect: counters.connectErrors,
+      resetAtOpen: counters.resetAtOpen,
     },
     datagrams:
       config.endpoint.scheme === 'udp'

@@ -19,7 +19,10 @@ export interface ServeOptions {
   listen?: string | readonly string[];
   /** Open connections across all listeners; more are accepted and closed at once. Default 10000. */
   maxConnections?: Count;
-  /** Open connections from one client IP address. Default 256. */
+  /**
+   * Open connections from one client IP address. Default 256, for clients on other machines only: loopback
+   * clients (this machine's own, such as a local `netecho bench -c 1000`) are capped per IP only when this is given.
+   */
   maxConnectionsPerIp?: Count;
   /** Close a connection with no byte in either direction for this long. Default "5m"; 0 disables. */
   idleTimeout?: Duration;
@@ -112,6 +115,7 @@ export const SECURE_SCHEMES: ReadonlySet<string> = new Set(['tls', 'wss', 'https
 export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: 10_000,
   maxConnectionsPerIp: 256,
+  capLoopbackPerIp: false,
   idleTimeoutMs: 5 * 60_000,
   sendStallTimeoutMs: 30_000,
   maxQueuedBytes: 1024 * 1024,
@@ -170,6 +174,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     maxConnectionsPerIp: pick(options.maxConnectionsPerIp, DEFAULT_LIMITS.maxConnectionsPerIp, (v) =>
       parseCount(v, 'maxConnectionsPerIp', 1),
     ),
+    capLoopbackPerIp: options.maxConnectionsPerIp !== undefined,
     idleTimeoutMs: pick(options.idleTimeout, DEFAULT_LIMITS.idleTimeoutMs, (v) => parseDuration(v, 'idleTimeout')),
     sendStallTimeoutMs: pick(options.sendStallTimeout, DEFAULT_LIMITS.sendStallTimeoutMs, (v) =>
       parseDuration(v, 'sendStallTimeout'),

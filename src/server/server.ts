@@ -130,7 +130,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     super();
     this.limits = limits;
     this.certificate = tls === null ? null : { pem: tls.certPem, fingerprint256: tls.fingerprint256, selfSigned: tls.selfSigned };
-    this.#limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerIp);
+    this.#limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerIp, limits.capLoopbackPerIp);
     this.#idle = new IdleSweeper(limits.idleTimeoutMs, (handle) => handle.destroy('idle-timeout'));
     this.context = {
       limits,

@@ -7,6 +7,8 @@
 export interface ServerLimits {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
+  /** Whether the per-IP cap applies to loopback clients: only when it was asked for (docs/security.md). */
+  readonly capLoopbackPerIp: boolean;
   /** Milliseconds; 0 = never. */
   readonly idleTimeoutMs: number;
   /** Milliseconds; 0 = never. */

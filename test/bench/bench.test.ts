@@ -228,6 +228,40 @@ describe('bench() over other transports', () => {
   });
 });
 
+describe('bench against a server that caps connections', () => {
+  it('connections reset as they opened are counted apart from echo errors, and said so', async () => {
+    const capped = await startServer({ maxConnectionsPerIp: 2 });
+    try {
+      const result = await bench(capped.url, { connections: 5, ...quick });
+      assert.deepEqual(
+        [result.connections, result.errors.resetAtOpen, result.errors.total, result.errors.mismatches, result.errors.resets, result.errors.connect],
+        [5, 3, 3, 0, 0, 0],
+      );
+      assert.ok(result.roundTrips > 0);
+      const r = await runCli(['bench', capped.url, '-c', '5', '-d', '300ms', '--warmup', '0']);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        'netecho: 3 connection(s) were reset as they opened: is the server capping connections? (netecho serve: --max-connections, --max-connections-per-ip)\n',
+      );
+      assert.match(r.stdout, /\n {2}connections {3}\d+ of 5 opened, 3 reset by the server as they opened\n/);
+    } finally {
+      await capped.server.destroy();
+    }
+  });
+
+  it('a local bench -c 300 against a default server: loopback clients are not capped per IP', async () => {
+    const s = await startServer();
+    try {
+      const result = await bench(s.url, { connections: 300, duration: '300ms', warmup: '100ms', size: 64 });
+      assert.deepEqual([result.connected, result.errors.total], [300, 0]);
+      assert.equal(s.server.stats.refused['max-connections-per-ip'], 0);
+    } finally {
+      await s.server.destroy();
+    }
+  });
+});
+
 describe('netecho bench (CLI)', () => {
   let t: TestServer;
   before(async () => {

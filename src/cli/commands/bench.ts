@@ -80,10 +80,14 @@ async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<numb
       throw new ConnectRefusedError(`no connection to ${result.url} could be opened (${result.errors.connect} attempts failed)`);
     }
     io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatBenchResult(result));
-    if (result.errors.total > 0) {
-      say(io, `${result.errors.total} error(s): the server did not echo every byte correctly and in time`);
-      return result.errors.mismatches > 0 ? EXIT.ECHO_MISMATCH : EXIT.FAILURE;
+    const e = result.errors;
+    if (e.resetAtOpen > 0) {
+      say(io, `${e.resetAtOpen} connection(s) were reset as they opened: is the server capping connections? (netecho serve: --max-connections, --max-connections-per-ip)`);
     }
+    if (e.connect > 0) say(io, `${e.connect} connection(s) could not be opened`);
+    const echoErrors = e.total - e.resetAtOpen - e.connect;
+    if (echoErrors > 0) say(io, `${echoErrors} error(s): the server did not echo every byte correctly and in time`);
+    if (e.total > 0) return e.mismatches > 0 ? EXIT.ECHO_MISMATCH : EXIT.FAILURE;
     return EXIT.OK;
   } finally {
     progress.done();

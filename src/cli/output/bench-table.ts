@@ -31,13 +31,13 @@ export function formatBenchResult(r: BenchResult): string {
   lines.push(
     `  errors        ${e.total}` +
       (e.total > 0
-        ? ` (mismatches ${e.mismatches}, short reads ${e.shortReads}, closed ${e.closed}, resets ${e.resets}, timeouts ${e.timeouts}, connect ${e.connect})`
+        ? ` (mismatches ${e.mismatches}, short reads ${e.shortReads}, closed ${e.closed}, resets ${e.resets}, timeouts ${e.timeouts}, connect ${e.connect}, reset at open ${e.resetAtOpen})`
         : ''),
   );
   if (r.datagrams !== null) {
     lines.push(`  datagrams     ${n(r.datagrams.lost)} lost (${r.datagrams.lossPercent}%), ${n(r.datagrams.reordered)} reordered`);
   }
-  lines.push(`  connections   ${n(r.connected)} of ${n(r.connections)} opened`);
+  lines.push(`  connections   ${n(r.connected)} of ${n(r.connections)} opened${e.resetAtOpen > 0 ? `, ${n(e.resetAtOpen)} reset by the server as they opened` : ''}`);
   lines.push(`  client CPU    ${r.clientCpuPercent}% of one core`);
   return `${lines.join('\n')}\n`;
 }
