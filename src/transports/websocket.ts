@@ -11,7 +11,7 @@
  */
 import type http from 'node:http';
 import type net from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { describeSocket } from './describe.js';
 import { sendRawJson } from './reflect.js';
@@ -44,6 +44,21 @@ class Echo implements StallWatched {
   stalled(): void {
     this.target.reason ??= 'send-stall';
     this.ws.terminate();
+  }
+}
+
+/** What netecho says when it (or ws for it) closes with a code that has no reason of its own. */
+const CLOSE_REASONS: Readonly<Record<number, string>> = {
+  1001: 'server shutting down',
+  1007: 'invalid UTF-8 in a text message',
+  1008: 'too many fragments in one message',
+  1009: 'message too big',
+};
+
+/** ws closes 1007/1008/1009 itself, with no reason: this class gives each close code its reason. */
+class ReasonedWebSocket extends WebSocket {
+  override close(code?: number, data?: string | Buffer): void {
+    super.close(code, data === undefined && code !== undefined ? CLOSE_REASONS[code] : data);
   }
 }
 
@@ -81,6 +96,7 @@ export class WebSocketEcho {
       // message, or more unparsed chunks, close with 1008.
       maxFragments: MAX_FRAGMENTS,
       maxBufferedChunks: 256 * 1024,
+      WebSocket: ReasonedWebSocket,
     } as ConstructorParameters<typeof WebSocketServer>[0]);
     // ws's own refusals (bad method, missing Sec-WebSocket-Key or -Version...) in netecho's JSON shape.
     this.#wss.on('wsClientError', (err: Error, socket: net.Socket) => {

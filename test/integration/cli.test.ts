@@ -353,3 +353,49 @@ describe('netecho send (CLI)', () => {
     }
   });
 });
+
+describe('--json output and help details', () => {
+  let t: TestServer;
+  let web: TestServer;
+  before(async () => {
+    t = await startServer();
+    web = await startServer({ listen: 'http://127.0.0.1:0' });
+  });
+  after(async () => {
+    await t.server.destroy();
+    await web.server.destroy();
+  });
+
+  /** Every number with a fraction in a JSON document has at most 3 decimals (milliseconds to microseconds). */
+  const roundedTo3 = (text: string): void => {
+    assert.doesNotMatch(text, /\d\.\d{4,}/, text);
+  };
+
+  it('send, ping, get and bench --json round milliseconds to microseconds', async () => {
+    for (const args of [
+      ['send', t.url, 'x', '--json'],
+      ['send', t.url, '--count', '3', '--interval', '10ms', '--json'],
+      ['get', web.url, '--json'],
+      ['bench', t.url, '-c', '1', '-d', '200ms', '--warmup', '0', '--json'],
+    ]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 0, r.stderr);
+      JSON.parse(r.stdout);
+      roundedTo3(r.stdout);
+    }
+  });
+
+  it('send http:// --json has the shape of every send --json, with the reflection inside', async () => {
+    const r = await runCli(['send', `${web.url}/path`, 'hello', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { url: string; bytesSent: number; bytesReceived: number; connectMs: number; rttMs: number; status: number; reply: { method: string; path: string; body: string } };
+    assert.deepEqual(Object.keys(doc), ['url', 'bytesSent', 'bytesReceived', 'connectMs', 'rttMs', 'status', 'reply']);
+    assert.deepEqual([doc.url, doc.bytesSent, doc.status, doc.reply.method, doc.reply.path, doc.reply.body], [`${web.url}/path`, 5, 200, 'POST', '/path', 'hello']);
+    assert.ok(doc.bytesReceived > 0 && doc.rttMs >= 0 && doc.connectMs >= 0);
+  });
+
+  it('bench --help names every scheme it speaks', async () => {
+    const r = await runCli(['bench', '--help']);
+    for (const scheme of ['tcp', 'tls', 'udp', 'ws', 'wss', 'http', 'https']) assert.match(r.stdout, new RegExp(`\\b${scheme}\\b`), scheme);
+  });
+});

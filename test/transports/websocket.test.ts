@@ -101,9 +101,9 @@ describe('WebSocket echo', () => {
   it('closes with 1009 on a message above the limit, also when it comes in fragments', async () => {
     const before = server.stats.closed['message-too-big'];
     const ws = await open(url);
-    const code = closeCode(ws);
+    const closed = new Promise<[number, string]>((resolve) => ws.once('close', (c: number, r: Buffer) => resolve([c, r.toString()])));
     ws.send(Buffer.alloc(64 * 1024 + 1));
-    assert.equal(await code, 1009);
+    assert.deepEqual(await closed, [1009, 'message too big']);
     const ws2 = await open(url);
     const code2 = closeCode(ws2);
     for (let i = 0; i < 100; i++) ws2.send(Buffer.alloc(1024), { fin: false, binary: true });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { bench } from '../../bench/bench.js';
 import { BENCH_DEFAULTS, type BenchOptions } from '../../bench/options.js';
 import { formatBenchResult } from '../output/bench-table.js';
+import { jsonLine } from '../output/json.js';
 import { DEFAULT_ENDPOINT } from '../../endpoint.js';
 import { ConnectRefusedError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -36,7 +37,7 @@ export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<
         'timeouts are counted and make the exit code non-zero. Modes: closed loop (default), --pipeline N, ' +
         '--rate R (open loop, latency from each scheduled send), --stream (bandwidth).',
     )
-    .argument('[url]', 'the echo server: tcp, tls, ws, wss or udp://host:port (udp: loss and reordering reported)')
+    .argument('[url]', 'the echo server: tcp, tls, udp, ws, wss, http or https://host:port (udp: loss and reordering reported; http: one POST per message)')
     .option('-c, --connections <n>', `concurrent connections (default ${BENCH_DEFAULTS.connections})`)
     .option('-s, --size <size>', 'message size: 64, 1KiB, 64KiB, 1MiB (default 1KiB)')
     .option('-d, --duration <duration>', 'how long to measure (default 10s)')
@@ -79,7 +80,7 @@ async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<numb
     if (result.connected === 0) {
       throw new ConnectRefusedError(`no connection to ${result.url} could be opened (${result.errors.connect} attempts failed)`);
     }
-    io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatBenchResult(result));
+    io.stdout.write(flags.json ? jsonLine(result) : formatBenchResult(result));
     const e = result.errors;
     if (e.resetAtOpen > 0) {
       say(io, `${e.resetAtOpen} connection(s) were reset as they opened: is the server capping connections? (netecho serve: --max-connections, --max-connections-per-ip)`);

@@ -8,7 +8,7 @@ import { formatDuration } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
 import { addClientTlsOptions, clientTlsFlags, dataFlag, type ClientTlsFlags } from '../options.js';
-import { prettyJson, useColor } from '../output/json.js';
+import { jsonLine, prettyJson, useColor } from '../output/json.js';
 import { formatTiming } from '../output/timing.js';
 
 interface GetFlags extends ClientTlsFlags {
@@ -111,7 +111,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   let delivered = true;
   if (flags.json) {
     io.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         url: res.url,
         status: res.status,
         statusText: res.statusText,
@@ -127,7 +127,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
             : text !== null
               ? { body: text }
               : { bodyBase64: res.body.toString('base64') }),
-      })}\n`,
+      }),
     );
   } else {
     const stdoutTty = Boolean((io.stdout as NodeJS.WriteStream).isTTY);
