@@ -3,7 +3,7 @@ export { serve, EchoServer } from './server/server.js';
 export type { ServerEvents, ServerStats, RefusalInfo, RefusalReason, CloseOptions } from './server/server.js';
 export { DEFAULT_LIMITS } from './server/options.js';
 export type { ServeOptions, ServerLimits, TlsServeOptions, WebSocketServeOptions, HttpServeOptions, UdpServeOptions } from './server/options.js';
-export type { CloseInfo, CloseReason, PeerInfo, DatagramOutcome } from './transports/transport.js';
+export type { CloseInfo, CloseReason, PeerInfo, DatagramOutcome, DataInfo, DataKind, RequestInfo } from './transports/transport.js';
 export type { DroppedInfo, DropReason } from './server/server.js';
 export type { ConnectionDescription, TlsDescription } from './transports/describe.js';
 export type { Reflection } from './transports/reflect.js';

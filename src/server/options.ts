@@ -37,6 +37,8 @@ export interface ServeOptions {
   drainTimeout?: Duration;
   /** Stream transports (tcp, tls, ws) first send one line of JSON about the connection. Default false. */
   describe?: boolean;
+  /** Emit a 'data' event for everything received (stream bytes, WebSocket messages, datagrams, request bodies). Default false. */
+  dump?: boolean;
   /** Certificates for tls://, wss:// and https://. */
   tls?: TlsServeOptions;
   /** ws:// and wss://, and WebSocket upgrades on http:// and https://. */
@@ -95,6 +97,7 @@ export interface UdpServeOptions {
 
 export const DEFAULT_SETTINGS: TransportSettings = {
   describe: false,
+  dump: false,
   tlsHandshakeTimeoutMs: 10_000,
   websocket: { maxMessageBytes: 1024 * 1024, deflate: false, origins: null, heartbeatMs: 30_000 },
   http: {
@@ -136,6 +139,7 @@ export const SERVE_SHAPE: OptionShape = {
   maxQueued: 'size',
   drainTimeout: DURATION,
   describe: 'boolean',
+  dump: 'boolean',
   tls: { cert: 'pem', key: 'pem', selfSigned: 'boolean', clientCa: 'pem', handshakeTimeout: DURATION },
   websocket: { maxMessage: 'size', deflate: 'boolean', origins: 'strings', heartbeat: DURATION },
   http: {
@@ -235,6 +239,7 @@ function resolveSettings(options: ServeOptions, endpoints: readonly Endpoint[]):
   }
   return {
     describe: Boolean(options.describe),
+    dump: Boolean(options.dump),
     tlsHandshakeTimeoutMs: pick(t.handshakeTimeout, D.tlsHandshakeTimeoutMs, (v) =>
       positiveDuration(v, 'tls.handshakeTimeout', 'the bound on handshakes that never finish'),
     ),

@@ -11,6 +11,8 @@ import type {
   CloseInfo,
   CloseReason,
   ConnectionHandle,
+  DataInfo,
+  RequestInfo,
   DatagramOutcome,
   Listener,
   PeerInfo,
@@ -47,6 +49,10 @@ export interface ServerEvents {
   warning: [err: Error];
   /** A datagram was not answered (UDP), with the reason. */
   dropped: [info: DroppedInfo];
+  /** Data received (with the `dump` option): a stream's bytes, a WebSocket message, a datagram, a request body. */
+  data: [info: DataInfo];
+  /** An HTTP request was answered: method, path, status, reply bytes, time (an access log line). */
+  request: [info: RequestInfo];
 }
 
 export type DropReason = Exclude<DatagramOutcome, 'echoed'>;
@@ -143,6 +149,12 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
       closed: (handle, info) => this.#closed(handle, info),
       warn: (err) => {
         if (this.listenerCount('warning') > 0) this.emit('warning', err);
+      },
+      dump: (peer, data, kind) => {
+        if (this.listenerCount('data') > 0) this.emit('data', { id: peer.id, transport: peer.transport, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort, kind, data: Buffer.from(data) });
+      },
+      request: (info) => {
+        if (this.listenerCount('request') > 0) this.emit('request', info);
       },
     };
   }

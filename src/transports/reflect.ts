@@ -44,13 +44,16 @@ export function safeJson(value: unknown): string {
 
 export function sendJson(res: http.ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
   const body = safeJson(value);
-  res.writeHead(status, {
+  // setHeader rather than writeHead's object: the access log reads Content-Length back.
+  const headers = {
     'Content-Type': 'application/json; charset=utf-8',
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-store',
     'Content-Length': String(Buffer.byteLength(body)),
     ...extra,
-  });
+  };
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.writeHead(status);
   res.end(res.req.method === 'HEAD' || status === 204 || status === 304 ? undefined : body);
 }
 
@@ -142,7 +145,14 @@ function decodeBody(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base6
  * Handle one request: read the body (up to http.maxBody, else 413 and close), apply the controls, reply.
  * `transport` is the listener's scheme; `done` is called once the reply is written or abandoned.
  */
-export function reflect(req: http.IncomingMessage, res: http.ServerResponse, transport: string, settings: HttpSettings, done: () => void): void {
+export function reflect(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  transport: string,
+  settings: HttpSettings,
+  done: () => void,
+  onBody?: (body: Buffer) => void,
+): void {
   const receivedAt = new Date();
   const t0 = performance.now();
   res.once('close', done);
@@ -188,6 +198,7 @@ export function reflect(req: http.IncomingMessage, res: http.ServerResponse, tra
     if (refused) return;
     const bodyMs = performance.now() - t0;
     const bytes = Buffer.concat(chunks);
+    if (bytes.length > 0) onBody?.(bytes);
     const description = describeSocket(transport, req.socket);
     const reflection: Reflection = {
       transport,

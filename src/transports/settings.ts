@@ -44,6 +44,8 @@ export interface UdpSettings {
 /** Transport settings beyond the shared limits. TLS material is loaded separately (tls-material.ts). */
 export interface TransportSettings {
   readonly describe: boolean;
+  /** Report every chunk, message or datagram received (the server's 'data' event). */
+  readonly dump: boolean;
   readonly tlsHandshakeTimeoutMs: number;
   readonly websocket: WebSocketSettings;
   readonly http: HttpSettings;

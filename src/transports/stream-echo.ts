@@ -105,6 +105,19 @@ export function socketOnRead(this: EchoSocket, nread: number, scratch: Uint8Arra
   return true;
 }
 
+/** socketOnRead when --dump is on: report the bytes, then echo them (the plain path stays as lean as it was). */
+export function socketOnReadDumping(this: EchoSocket, nread: number, scratch: Uint8Array): boolean {
+  const conn = this[kConn];
+  conn.context.dump(conn, scratch.subarray(0, nread), 'bytes');
+  return socketOnRead.call(this, nread, scratch);
+}
+
+function socketOnDataDumping(this: EchoSocket, chunk: Buffer): void {
+  const conn = this[kConn];
+  conn.context.dump(conn, chunk, 'bytes');
+  socketOnData.call(this, chunk);
+}
+
 function socketOnData(this: EchoSocket, chunk: Buffer): void {
   const conn = this[kConn];
   conn.bytesIn += chunk.length;
@@ -207,7 +220,7 @@ export function startEcho(conn: StreamConnection, start: EchoStart): void {
     conn.bytesOut += Buffer.byteLength(start.preamble);
   }
   if (!start.onread) {
-    s.on('data', socketOnData);
+    s.on('data', conn.context.settings.dump ? socketOnDataDumping : socketOnData);
     s.resume();
   }
   s.on('drain', socketOnDrain);

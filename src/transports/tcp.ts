@@ -9,7 +9,7 @@ import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { fromListenError } from '../errors.js';
 import { admitSocket } from './admit.js';
 import { describeConnection } from './describe.js';
-import { admitStream, socketOnRead, startEcho } from './stream-echo.js';
+import { admitStream, socketOnRead, socketOnReadDumping, startEcho } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
 /** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
@@ -21,7 +21,7 @@ const READ_BUFFER_SIZE = 64 * 1024;
  * Move an accepted (paused) connection's handle into a socket that reads with `onread`. Returns null when
  * this Node does not expose the handle as expected; the caller then uses the socket as it is.
  */
-function adopt(raw: net.Socket, scratch: Buffer, highWaterMark: number): net.Socket | null {
+function adopt(raw: net.Socket, scratch: Buffer, highWaterMark: number, dump: boolean): net.Socket | null {
   const handle = (raw as unknown as { _handle?: { readStart?: unknown } | null })._handle;
   if (handle === null || handle === undefined || typeof handle.readStart !== 'function') return null;
   (raw as unknown as { _handle: unknown })._handle = null;
@@ -30,7 +30,7 @@ function adopt(raw: net.Socket, scratch: Buffer, highWaterMark: number): net.Soc
     handle,
     allowHalfOpen: true,
     writableHighWaterMark: highWaterMark,
-    onread: { buffer: scratch, callback: socketOnRead },
+    onread: { buffer: scratch, callback: dump ? socketOnReadDumping : socketOnRead },
   } as net.SocketConstructorOpts);
 }
 
@@ -48,7 +48,7 @@ function onConnection(state: ListenerState, raw: net.Socket): void {
   const admitted = admitSocket(context, 'tcp', raw);
   if (admitted === null) return;
   const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tcp', raw))}\n` : undefined;
-  const adopted = adopt(raw, state.scratch, state.highWaterMark);
+  const adopted = adopt(raw, state.scratch, state.highWaterMark, context.settings.dump);
   if (adopted === null && !state.warned) {
     state.warned = true;
     context.warn(new Error(`tcp:// echo: Node ${process.version} does not expose the accepted socket's handle as netecho expects; using the slower stream path`));

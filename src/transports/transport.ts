@@ -38,6 +38,25 @@ export interface PeerInfo {
   readonly remotePort: number;
 }
 
+/** What a chunk of received data is: bytes of a stream, a WebSocket text or binary message, a datagram. */
+export type DataKind = 'bytes' | 'text' | 'binary' | 'datagram';
+
+export interface DataInfo extends PeerInfo {
+  readonly kind: DataKind;
+  /** A copy: the listener may keep it. */
+  readonly data: Buffer;
+}
+
+export interface RequestInfo extends PeerInfo {
+  readonly method: string;
+  /** The request path (no query), as sent. */
+  readonly path: string;
+  readonly status: number;
+  /** Bytes of the reply's body. */
+  readonly bytesOut: number;
+  readonly durationMs: number;
+}
+
 export interface CloseInfo extends PeerInfo {
   readonly reason: CloseReason;
   readonly bytesIn: number;
@@ -73,6 +92,10 @@ export interface TransportContext {
   closed(handle: ConnectionHandle, info: CloseInfo): void;
   /** A listener-level problem that does not stop the server (for example EMFILE on accept). */
   warn(err: Error): void;
+  /** Bytes received from a peer (only called when settings.dump is on). `data` may be reused after the call. */
+  dump(peer: PeerInfo, data: Uint8Array, kind: DataKind): void;
+  /** An HTTP request was answered (for the access log). */
+  request(info: RequestInfo): void;
 }
 
 export interface Listener {

@@ -61,6 +61,7 @@ export const listenUdp: Transport = (endpoint: Endpoint, context: TransportConte
     if (port < MIN_SOURCE_PORT) return context.datagram('low-port', address, port, msg.length);
     if (isGroupAddress(address, broadcasts)) return context.datagram('broadcast', address, port, msg.length);
     if (!limiter.take(address)) return context.datagram('rate-limited', address, port, msg.length);
+    if (context.settings.dump) context.dump({ id: 0, transport: 'udp', remoteAddress: address, remotePort: port }, msg, 'datagram');
     socket.send(msg, port, address, (err) => context.datagram(err ? 'send-failed' : 'echoed', address, port, msg.length));
   });
 

@@ -15,7 +15,7 @@ import type { Endpoint } from '../endpoint.js';
 import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
-import { reflect, sendJson, sendRawJson } from './reflect.js';
+import { reflect, sendJson, sendRawJson, targetPath } from './reflect.js';
 import { listenStream } from './tcp.js';
 import { handshakeCloseReason } from './tls.js';
 import { MIN_TLS_VERSION } from './tls-material.js';
@@ -198,6 +198,20 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       req.socket.on('drain', () => disarmStall(conn));
     }
     conn.pending.add(res);
+    const started = performance.now();
+    res.once('close', () =>
+      context.request({
+        id: conn.id,
+        transport: scheme,
+        remoteAddress: conn.remoteAddress,
+        remotePort: conn.remotePort,
+        method: req.method ?? '',
+        path: targetPath(req.url ?? ''),
+        status: res.statusCode,
+        bytesOut: Number(res.getHeader('content-length') ?? 0),
+        durationMs: performance.now() - started,
+      }),
+    );
     // Watched while requests are answered: a reply that cannot be written out (a client pipelining requests and
     // never reading) closes the connection after --send-stall-timeout without progress.
     armStall(conn, context.limits.sendStallTimeoutMs);
@@ -220,7 +234,7 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       sendJson(res, 426, { error: 'this endpoint speaks WebSocket: connect with a WebSocket client' }, { Upgrade: 'websocket', Connection: 'Upgrade' });
       return;
     }
-    reflect(req, res, scheme, h, done);
+    reflect(req, res, scheme, h, done, context.settings.dump ? (body) => context.dump(conn, body, 'bytes') : undefined);
   });
 
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {

@@ -15,10 +15,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { describeSocket } from './describe.js';
 import { sendRawJson } from './reflect.js';
-import type { CloseReason, TransportContext } from './transport.js';
+import type { CloseReason, PeerInfo, TransportContext } from './transport.js';
 
 /** What websocket.ts needs from the connection that carries the upgrade (web.ts's WebConnection). */
-export interface UpgradeTarget {
+export interface UpgradeTarget extends PeerInfo {
   ws: WebSocket | null;
   reason: CloseReason | null;
   finishing: boolean;
@@ -134,7 +134,7 @@ export class WebSocketEcho {
     target.ws = ws;
     ws[kEcho] = new Echo(ws, target, this.#context);
     this.#clients.add(ws);
-    ws.on('message', wsOnMessage);
+    ws.on('message', this.#context.settings.dump ? wsOnMessageDumping : wsOnMessage);
     ws.on('pong', wsOnPong);
     ws.on('error', wsOnError);
     ws.on('close', (code: number) => {
@@ -160,6 +160,12 @@ export class WebSocketEcho {
       ws.ping();
     }
   }
+}
+
+function wsOnMessageDumping(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const echo = (this as EchoWebSocket)[kEcho];
+  echo.context.dump(echo.target, data, isBinary ? 'binary' : 'text');
+  wsOnMessage.call(this, data, isBinary);
 }
 
 function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {

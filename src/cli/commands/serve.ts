@@ -8,11 +8,11 @@ import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, SERVICE_DRAIN_TIMEOUT
 import { serve } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { loadTlsMaterial } from '../../transports/tls-material.js';
-import { formatDuration, formatSize } from '../../units.js';
+import { formatDuration, formatSize, parseSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { countFlag, fileFlag, logSettings, type LogFlags } from '../options.js';
-import { attachLogs, stopFields } from '../serve/logs.js';
+import { attachLogs, stopFields, type DumpSettings } from '../serve/logs.js';
 import { SIGNAL_EXIT, onStopSignals } from '../serve/signals.js';
 import { supervise } from '../serve/supervisor.js';
 import { PrimaryLink, isWorker, reportListening, withPrimaryTls, workerTlsEnv } from '../serve/worker.js';
@@ -44,6 +44,8 @@ interface ServeFlags extends LogFlags {
   maxHeaderSize?: string;
   maxDelay?: string;
   udpRate?: string;
+  dump?: string;
+  dumpMax?: string;
 }
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -92,6 +94,8 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--max-header-size <size>', `bytes of headers per request, 431 beyond (default ${size(S.http.maxHeaderBytes)})`)
     .option('--max-delay <duration>', `cap on the ?delay= control (default ${formatDuration(S.http.maxDelayMs)})`)
     .option('--udp-rate <n>', `datagrams per second answered per source address (default ${S.udp.ratePerSource})`)
+    .option('--dump <format>', 'log everything received, each chunk, message or datagram on a line: text (UTF-8, controls escaped) or hex')
+    .option('--dump-max <size>', `bytes shown per chunk with --dump; the rest is counted (default ${DEFAULT_DUMP_MAX})`)
     .option('--log-level <level>', 'debug, info, warn, error or silent (default info)')
     .option('--log-format <format>', 'text or json (default text)')
     .option('-q, --quiet', 'log warnings and errors only (same as --log-level warn)')
@@ -138,12 +142,26 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   const { level, format } = logSettings(flags);
   const workers = workersFlag(flags.workers);
   const json = Boolean(flags.json);
+  const dump = dumpFlags(flags);
+  if (dump !== null) options.dump = true;
   if (isWorker()) {
-    return runWorker(withPrimaryTls(options), createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } }));
+    return runWorker(withPrimaryTls(options), createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } }), dump);
   }
   const log = createLogger({ format, level, destination: io.stderr });
-  return workers > 1 ? runPrimary(options, workers, log, io, json) : runSingle(options, log, io, json);
+  return workers > 1 ? runPrimary(options, workers, log, io, json) : runSingle(options, log, dump, io, json);
 }
+
+/** --dump text|hex and --dump-max SIZE (default 256 bytes shown per chunk, message or datagram). */
+function dumpFlags(flags: ServeFlags): DumpSettings | null {
+  if (flags.dump === undefined) {
+    if (flags.dumpMax !== undefined) throw new InvalidArgumentError('--dump-max needs --dump text or --dump hex');
+    return null;
+  }
+  if (flags.dump !== 'text' && flags.dump !== 'hex') throw new InvalidArgumentError(`invalid --dump: "${flags.dump}" (use text or hex)`);
+  return { format: flags.dump, max: flags.dumpMax === undefined ? DEFAULT_DUMP_MAX : parseSize(flags.dumpMax, '--dump-max') };
+}
+
+const DEFAULT_DUMP_MAX = 256;
 
 /** --workers: at most 4 per core; more only add context switches and memory. */
 function workersFlag(value: string | undefined): number {
@@ -156,9 +174,9 @@ function workersFlag(value: string | undefined): number {
 }
 
 /** One process: serve until a signal, then drain (a second signal forces). */
-async function runSingle(options: ServeOptions, log: Logger, io: CliIo, json: boolean): Promise<number> {
+async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings | null, io: CliIo, json: boolean): Promise<number> {
   const server = await serve(options);
-  attachLogs(server, log);
+  attachLogs(server, log, dump);
   const certificate = server.certificate;
   if (certificate?.selfSigned) log.info(`self-signed certificate, SHA-256 fingerprint ${certificate.fingerprint256}`);
   const closed = new Promise<void>((resolve) => server.once('closed', resolve));
@@ -185,7 +203,7 @@ async function runSingle(options: ServeOptions, log: Logger, io: CliIo, json: bo
 }
 
 /** A worker: serve, report to the primary, and drain when it asks or goes away. */
-async function runWorker(options: ServeOptions, log: Logger): Promise<number> {
+async function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings | null): Promise<number> {
   const primary = new PrimaryLink(log);
   // SIGINT from a terminal reaches the whole process group: the primary decides. SIGTERM sent to this worker
   // alone drains it (the primary then replaces it).
@@ -193,7 +211,7 @@ async function runWorker(options: ServeOptions, log: Logger): Promise<number> {
   const ignoreInterrupt = (): void => {};
   process.on('SIGINT', ignoreInterrupt);
   const server = await serve(options);
-  attachLogs(server, log);
+  attachLogs(server, log, dump);
   const closed = new Promise<void>((resolve) => server.once('closed', resolve));
   primary.attach(server);
   reportListening(server.addresses);

@@ -15,7 +15,35 @@ const WARN_REASONS: ReadonlySet<string> = new Set([
   'message-too-big',
 ]);
 
-export function attachLogs(server: EchoServer, log: Logger): void {
+export interface DumpSettings {
+  /** text: the bytes as UTF-8, control characters escaped; hex: two hex digits a byte. */
+  format: 'text' | 'hex';
+  /** Shown bytes per chunk, message or datagram; the rest is counted, not shown. */
+  max: number;
+}
+
+export function attachLogs(server: EchoServer, log: Logger, dump: DumpSettings | null = null): void {
+  // Every HTTP reply, like a web server's access log (the path is escaped like all peer data).
+  server.on('request', (r) =>
+    log.info({ id: r.id, transport: r.transport, peer: peerOf(r.remoteAddress, r.remotePort), method: r.method, path: r.path, status: r.status, bytes: r.bytesOut, ms: Math.round(r.durationMs * 1000) / 1000 }, 'request'),
+  );
+  if (dump !== null) {
+    server.on('data', (d) => {
+      const shown = d.data.subarray(0, dump.max);
+      const more = d.data.length - shown.length;
+      const fields = {
+        id: d.id,
+        transport: d.transport,
+        peer: peerOf(d.remoteAddress, d.remotePort),
+        dir: 'in',
+        kind: d.kind,
+        bytes: d.data.length,
+        ...(dump.format === 'hex' ? { hex: shown.toString('hex').replace(/(..)(?!$)/g, '$1 ') } : { text: shown.toString('utf8') }),
+        ...(more > 0 && { truncated: more }),
+      };
+      log.info(fields, 'data');
+    });
+  }
   if (log.isLevelEnabled('info')) {
     server.on('connection', (c) => log.info({ id: c.id, transport: c.transport, peer: peerOf(c.remoteAddress, c.remotePort) }, 'open'));
   }
