@@ -50,8 +50,11 @@ export function connectWebSocket(endpoint: Endpoint, options: ConnectOptions & {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new AbortedError());
     const secure = endpoint.scheme === 'wss' || endpoint.scheme === 'https';
-    const ws = new WebSocket(webSocketUrl(endpoint), {
+    const w = options.websocket;
+    const ws = new WebSocket(webSocketUrl(endpoint), w?.protocols ?? [], {
       perMessageDeflate: false,
+      ...(w !== undefined && Object.keys(w.headers).length > 0 && { headers: w.headers }),
+      ...(w?.origin !== undefined && { origin: w.origin }),
       maxPayload: options.maxPayload ?? 256 * 1024 * 1024,
       ...(options.timeoutMs > 0 && { handshakeTimeout: options.timeoutMs }),
       ...(secure && clientTlsOptions(endpoint.host, options.tls)),

@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { formatEndpoint, parseEndpoint, type Endpoint, type Scheme } from '../endpoint.js';
 import { AbortedError, TimeoutError, UnsupportedSchemeError, fromConnectError } from '../errors.js';
 import { clientTlsOptions, type ClientTlsOptions } from './tls-options.js';
+import type { WebSocketClientSettings } from './websocket-options.js';
 
 export interface ConnectOptions {
   /** Milliseconds to wait for the connection (and the TLS handshake). */
@@ -14,6 +15,8 @@ export interface ConnectOptions {
   signal?: AbortSignal | undefined;
   /** For tls://: trust, client certificate and server name. */
   tls?: ClientTlsOptions | undefined;
+  /** For ws:// and wss://: headers, origin, subprotocols (already checked). */
+  websocket?: WebSocketClientSettings | undefined;
 }
 
 /** Parse a URL for connecting (port 0 refused) and check the operation speaks its scheme. */

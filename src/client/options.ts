@@ -3,10 +3,25 @@ import { invalidOption } from '../errors.js';
 import type { OptionShape } from '../option-shape.js';
 import { parseCount, parseDuration, type Duration } from '../units.js';
 import { CLIENT_TLS_SHAPE } from './tls-options.js';
+import { WEBSOCKET_CLIENT_SHAPE } from './websocket-options.js';
 
 /** send()'s, sendStream()'s and ping()'s options, for checkShape(). */
-export const SEND_SHAPE: OptionShape = { timeout: 'duration', verify: 'boolean', signal: 'signal', retries: 'count', tls: CLIENT_TLS_SHAPE };
-export const STREAM_SHAPE: OptionShape = { timeout: 'duration', verify: 'boolean', signal: 'signal', tls: CLIENT_TLS_SHAPE };
+export const SEND_SHAPE: OptionShape = {
+  timeout: 'duration',
+  verify: 'boolean',
+  signal: 'signal',
+  retries: 'count',
+  tls: CLIENT_TLS_SHAPE,
+  websocket: WEBSOCKET_CLIENT_SHAPE,
+};
+export const STREAM_SHAPE: OptionShape = {
+  timeout: 'duration',
+  verify: 'boolean',
+  signal: 'signal',
+  tls: CLIENT_TLS_SHAPE,
+  websocket: WEBSOCKET_CLIENT_SHAPE,
+  lines: 'boolean',
+};
 export const PING_SHAPE: OptionShape = {
   count: 'count',
   interval: 'duration',
@@ -15,6 +30,7 @@ export const PING_SHAPE: OptionShape = {
   verify: 'boolean',
   signal: 'signal',
   tls: CLIENT_TLS_SHAPE,
+  websocket: WEBSOCKET_CLIENT_SHAPE,
   onReply: 'function',
 };
 

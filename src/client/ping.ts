@@ -10,6 +10,7 @@ import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
 import { clientEndpoint } from './connect.js';
 import { pingUdp } from './ping-udp.js';
 import { validateClientTls, type ClientTlsOptions } from './tls-options.js';
+import { resolveWebSocketClient, type WebSocketClientOptions } from './websocket-options.js';
 import { closeGracefully } from './send.js';
 import { DEFAULT_MESSAGE, PING_SHAPE, resolveCount, resolveInterval, resolveTimeout, toBuffer } from './options.js';
 import { checkShape } from '../option-shape.js';
@@ -29,6 +30,8 @@ export interface PingOptions {
   signal?: AbortSignal;
   /** For tls:// and wss://: trust, client certificate, server name. */
   tls?: ClientTlsOptions;
+  /** For ws:// and wss://: headers, Origin and subprotocols for the upgrade. */
+  websocket?: WebSocketClientOptions;
   /** Called for each reply, and for each loss (rttMs null). */
   onReply?: (reply: PingReply) => void;
 }
@@ -81,6 +84,7 @@ export async function ping(url: string | Endpoint, options: PingOptions = {}): P
   checkShape(options, PING_SHAPE, 'ping');
   validateClientTls(options.tls);
   const endpoint = clientEndpoint(url, [...CHANNEL_SCHEMES, 'udp']);
+  const websocket = resolveWebSocketClient(options.websocket, endpoint.scheme);
   const count = resolveCount(options.count);
   const intervalMs = resolveInterval(options.interval);
   const timeoutMs = resolveTimeout(options.timeout);
@@ -96,7 +100,7 @@ export async function ping(url: string | Endpoint, options: PingOptions = {}): P
   const t0 = performance.now();
   // Over WebSocket a string goes as a text message; bytes as binary.
   const text = typeof message === 'string' && isWebSocket(endpoint.scheme) ? message : null;
-  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });
+  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls, websocket });
   const connectMs = performance.now() - t0;
   const start = performance.now();
 

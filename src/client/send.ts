@@ -10,6 +10,7 @@ import type { Duration } from '../units.js';
 import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
 import { clientEndpoint } from './connect.js';
 import { validateClientTls, type ClientTlsOptions } from './tls-options.js';
+import { resolveWebSocketClient, type WebSocketClientOptions } from './websocket-options.js';
 import { SEND_SHAPE, resolveTimeout, toBuffer } from './options.js';
 import { checkShape } from '../option-shape.js';
 import { DEFAULT_RETRIES, exchangeUdp } from './udp.js';
@@ -25,6 +26,8 @@ export interface SendOptions {
   retries?: number | string;
   /** For tls:// and wss://: trust, client certificate, server name. */
   tls?: ClientTlsOptions;
+  /** For ws:// and wss://: headers, Origin and subprotocols for the upgrade. */
+  websocket?: WebSocketClientOptions;
 }
 
 export interface SendResult {
@@ -54,6 +57,7 @@ export async function send(url: string | Endpoint, message: string | Uint8Array,
   checkShape(options, SEND_SHAPE, 'send');
   validateClientTls(options.tls);
   const endpoint = clientEndpoint(url, [...CHANNEL_SCHEMES, 'udp']);
+  const websocket = resolveWebSocketClient(options.websocket, endpoint.scheme);
   const timeoutMs = resolveTimeout(options.timeout);
   const payload = toBuffer(message);
   if (options.retries !== undefined && endpoint.scheme !== 'udp') {
@@ -71,7 +75,7 @@ export async function send(url: string | Endpoint, message: string | Uint8Array,
   }
 
   const t0 = performance.now();
-  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });
+  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls, websocket });
   const connectMs = performance.now() - t0;
 
   const echo = Buffer.allocUnsafe(payload.length);

@@ -6,7 +6,10 @@ import type { Readable, Writable } from 'node:stream';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { AbortedError, ConnectionClosedError, EchoMismatchError, TimeoutError, fromConnectError } from '../errors.js';
 import type { Duration } from '../units.js';
-import { openChannel, CHANNEL_SCHEMES } from './channel.js';
+import { Transform, type TransformCallback } from 'node:stream';
+import { openChannel, CHANNEL_SCHEMES, isWebSocket } from './channel.js';
+import { resolveWebSocketClient, type WebSocketClientOptions } from './websocket-options.js';
+import { InvalidArgumentError } from '../errors.js';
 import { clientEndpoint } from './connect.js';
 import { validateClientTls, type ClientTlsOptions } from './tls-options.js';
 import { STREAM_SHAPE, resolveTimeout } from './options.js';
@@ -21,6 +24,13 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** For tls:// and wss://: trust, client certificate, server name. */
   tls?: ClientTlsOptions;
+  /** For ws:// and wss://: headers, Origin and subprotocols for the upgrade. */
+  websocket?: WebSocketClientOptions;
+  /**
+   * ws:// and wss:// only: each line of the input is one text message (without its newline), and each message
+   * received is written with a newline after it. Default false: the input's chunks go as binary messages.
+   */
+  lines?: boolean;
 }
 
 export interface StreamResult {
@@ -44,7 +54,13 @@ export async function sendStream(
   const endpoint = clientEndpoint(url, CHANNEL_SCHEMES);
   const timeoutMs = resolveTimeout(options.timeout);
   const target = formatEndpoint(endpoint);
-  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls });
+  const websocket = resolveWebSocketClient(options.websocket, endpoint.scheme);
+  const lines = Boolean(options.lines);
+  if (lines && !isWebSocket(endpoint.scheme)) {
+    throw new InvalidArgumentError(['lines'], (n) => `${n} is for ws:// and wss:// (text messages), not ${endpoint.scheme}://`);
+  }
+  const socket = await openChannel(endpoint, { timeoutMs, signal: options.signal, tls: options.tls, websocket });
+  const source = lines ? input.pipe(new LineSplitter()) : input;
   const verifier = options.verify ? new EchoVerifier() : null;
   let bytesSent = 0;
   let bytesReceived = 0;
@@ -55,20 +71,22 @@ export async function sendStream(
       const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
-        input.unpipe(socket);
+        source.unpipe(socket);
         socket.destroy();
         reject(err);
       };
-      input.on('data', (chunk: Buffer) => {
-        bytesSent += chunk.length;
-        verifier?.sent(chunk);
+      source.on('data', (chunk: Buffer | string) => {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        bytesSent += bytes.length;
+        verifier?.sent(bytes);
       });
       input.on('error', (err) => fail(err));
+      if (source !== input) source.on('error', (err) => fail(err));
       // Once the input is done, silence from the server for timeoutMs is a timeout.
       let silence: NodeJS.Timeout | null = null;
       const onSilence = (): void =>
         fail(new TimeoutError(`timed out after ${timeoutMs} ms waiting for the rest of the echo from ${target} (${bytesReceived} of ${bytesSent} bytes)`));
-      input.once('end', () => {
+      source.once('end', () => {
         if (timeoutMs > 0) silence = setTimeout(onSilence, timeoutMs);
       });
       socket.once('close', () => {
@@ -81,7 +99,8 @@ export async function sendStream(
           fail(new EchoMismatchError(`echo from ${target} differs from what was sent at byte ${verifier.mismatchAt}`));
           return;
         }
-        if (!output.write(chunk)) {
+        if (lines) output.write(chunk);
+        if (!output.write(lines ? '\n' : chunk)) {
           socket.pause();
           output.once('drain', () => socket.resume());
         }
@@ -89,7 +108,7 @@ export async function sendStream(
       socket.on('error', (err) => fail(fromConnectError(err, target)));
       socket.on('end', () => {
         if (settled) return;
-        if (!input.readableEnded) {
+        if (!source.readableEnded) {
           fail(new ConnectionClosedError(`${target} closed the connection before the input ended (${bytesReceived} bytes echoed)`));
           return;
         }
@@ -102,10 +121,34 @@ export async function sendStream(
       });
       options.signal?.addEventListener('abort', () => fail(new AbortedError()), { once: true });
       // pipe() ends the socket when the input ends: a half-close, so the server sends the rest and then FIN.
-      input.pipe(socket);
+      source.pipe(socket);
     });
   } finally {
     socket.destroy();
   }
   return { url: target, bytesSent, bytesReceived };
+}
+
+/** Splits text into lines: each line (without its newline, a trailing \r dropped) is one chunk, a string. */
+class LineSplitter extends Transform {
+  #rest = '';
+  readonly #decoder = new TextDecoder();
+
+  constructor() {
+    super({ readableObjectMode: true });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const text = this.#rest + this.#decoder.decode(chunk, { stream: true });
+    const parts = text.split('\n');
+    this.#rest = parts.pop() ?? '';
+    for (const line of parts) this.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    const rest = this.#rest + this.#decoder.decode();
+    if (rest !== '') this.push(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+    done();
+  }
 }

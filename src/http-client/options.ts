@@ -2,6 +2,7 @@
 import type { ClientTlsOptions } from '../client/tls-options.js';
 import { InvalidArgumentError, invalidOption, InvalidUrlError } from '../errors.js';
 import { checkShape, type OptionShape } from '../option-shape.js';
+import { HTTP_TOKEN, parseHeaders, type HeaderLines } from '../headers.js';
 import { CLIENT_TLS_SHAPE, validateClientTls } from '../client/tls-options.js';
 import { parseCount, parseDuration, parseSize, type Duration, type Size } from '../units.js';
 
@@ -9,7 +10,7 @@ export interface GetOptions {
   /** HTTP method. Default GET (POST when a body is given). */
   method?: string;
   /** Extra request headers: an object, or lines like "Name: value". */
-  headers?: Record<string, string> | readonly string[];
+  headers?: HeaderLines;
   /** A request body, sent as is. */
   data?: string | Uint8Array;
   /** A value sent as JSON (Content-Type: application/json). Conflicts with `data`. */
@@ -81,7 +82,6 @@ export const GET_SHAPE: OptionShape = {
 
 export const GET_DEFAULTS = { timeoutMs: 30_000, maxRedirects: 5, retry: 0, retryMaxDelayMs: 30_000, maxBodyBytes: 256 * 1024 * 1024 } as const;
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Parse an http(s) URL; the message quotes the text. */
 export function httpUrl(text: string | URL): URL {
@@ -96,27 +96,6 @@ export function httpUrl(text: string | URL): URL {
     throw new InvalidUrlError(`invalid URL "${text}": get speaks http:// and https:// (not ${url.protocol}//)`);
   }
   return url;
-}
-
-/** "Name: value" lines or an object, validated (no CR/LF, token names). */
-export function parseHeaders(headers: GetOptions['headers'], name = 'headers'): Record<string, string> {
-  const out: Record<string, string> = {};
-  const add = (k: string, v: string): void => {
-    if (!TOKEN.test(k)) throw invalidOption(name, `"${k}" is not a header name`);
-    if (/[\r\n\0]/.test(v)) throw invalidOption(name, `the value of ${k} contains a line break`);
-    out[k.toLowerCase()] = v;
-  };
-  if (headers === undefined) return out;
-  if (Array.isArray(headers)) {
-    for (const line of headers as readonly string[]) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw invalidOption(name, `"${line}" (expected "Name: value")`);
-      add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    }
-  } else {
-    for (const [k, v] of Object.entries(headers)) add(k, String(v));
-  }
-  return out;
 }
 
 /** @throws ERR_NETECHO_INVALID_URL, ERR_NETECHO_INVALID_ARGUMENT naming the option */
@@ -134,7 +113,7 @@ export function resolveGetOptions(urlText: string | URL, options: GetOptions = {
     headers.accept ??= 'application/json, */*;q=0.5';
   }
   const method = (options.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
-  if (!TOKEN.test(method)) throw invalidOption('method', `"${options.method}"`);
+  if (!HTTP_TOKEN.test(method)) throw invalidOption('method', `"${options.method}"`);
   const timeoutMs = options.timeout === undefined ? GET_DEFAULTS.timeoutMs : parseDuration(options.timeout, 'timeout');
   const maxRedirects = options.maxRedirects === undefined ? GET_DEFAULTS.maxRedirects : parseCount(options.maxRedirects, 'maxRedirects', 0);
   const retry = options.retry === undefined ? GET_DEFAULTS.retry : parseCount(options.retry, 'retry', 0);

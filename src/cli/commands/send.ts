@@ -16,6 +16,7 @@ import { jsonLine } from '../output/json.js';
 import { formatPingSummary } from '../output/ping.js';
 import { get } from '../../http-client/get.js';
 import type { ClientTlsOptions } from '../../client/tls-options.js';
+import type { WebSocketClientOptions } from '../../client/websocket-options.js';
 
 interface SendFlags extends ClientTlsFlags {
   retries?: string;
@@ -25,6 +26,10 @@ interface SendFlags extends ClientTlsFlags {
   verify?: boolean;
   json?: boolean;
   quiet?: boolean;
+  header?: string[];
+  origin?: string;
+  subprotocol?: string[];
+  lines?: boolean;
 }
 
 export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -49,11 +54,25 @@ export function registerSend(program: Command, io: CliIo, setExit: (p: Promise<n
     .option('--verify', 'exit 65 if the echo differs from what was sent')
     .option('--json', 'print one JSON document instead of text')
     .option('-q, --quiet', 'ping mode: print only the summary')
-    .option('--retries <n>', 'udp: datagrams to send again when no reply comes within --timeout (default 2)');
+    .option('--retries <n>', 'udp: datagrams to send again when no reply comes within --timeout (default 2)')
+    .option('-H, --header <header>', "ws/wss (and http/https): add a header to the request, 'Name: value' (repeat for more)", collect)
+    .option('--origin <origin>', 'ws/wss: the Origin header to send (for servers that check it)')
+    .option('--subprotocol <name>', 'ws/wss: offer this subprotocol (repeat for more; the server picks one)', collect)
+    .option('--lines', 'ws/wss stream mode: each stdin line is one text message, each message received one stdout line');
   addClientTlsOptions(cmd).action((first: string | undefined, second: string | undefined, flags: SendFlags) => setExit(runSend(first, second, flags, io)));
 }
 
 type SendMode = 'http' | 'ping' | 'stream' | 'one';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** -H, --origin and --subprotocol as the library's WebSocket client options (it checks them, for ws/wss only). */
+function websocketFlags(flags: SendFlags): WebSocketClientOptions | undefined {
+  if (flags.header === undefined && flags.origin === undefined && flags.subprotocol === undefined) return undefined;
+  return { headers: flags.header, origin: flags.origin, protocols: flags.subprotocol };
+}
 
 async function runSend(first: string | undefined, second: string | undefined, flags: SendFlags, io: CliIo): Promise<number> {
   // A first argument containing :// is the URL; with two arguments the first always is.
@@ -63,28 +82,33 @@ async function runSend(first: string | undefined, second: string | undefined, fl
   const endpoint = parseEndpoint(url, { allowPortZero: false });
   const tls = clientTlsFlags(flags);
   const mode = sendMode(endpoint.scheme, message, flags);
+  const websocket = mode === 'http' ? undefined : websocketFlags(flags);
   switch (mode) {
     case 'http':
       return runHttpPost(url, message, flags, tls, io);
     case 'ping':
-      return runPing(url, message ?? DEFAULT_MESSAGE, tls, flags, io);
+      return runPing(url, message ?? DEFAULT_MESSAGE, tls, websocket, flags, io);
     case 'stream': {
-      const result = await sendStream(url, io.stdin, io.stdout, { timeout: flags.timeout, tls, verify: Boolean(flags.verify) });
+      const result = await sendStream(url, io.stdin, io.stdout, { timeout: flags.timeout, tls, websocket, verify: Boolean(flags.verify), lines: flags.lines });
       if (flags.json) io.stderr.write(jsonLine(result));
       return EXIT.OK;
     }
     case 'one':
-      return runOne(url, message ?? DEFAULT_MESSAGE, flags, tls, io);
+      return runOne(url, message ?? DEFAULT_MESSAGE, flags, tls, websocket, io);
   }
 }
 
 /** Which of send's modes the arguments ask for; combinations that make no sense are usage errors. */
 function sendMode(scheme: string, message: string | undefined, flags: SendFlags): SendMode {
   const pinging = flags.count !== undefined || flags.interval !== undefined;
-  const streaming = message === '-' || (message === undefined && stdinHasData());
+  const streaming = message === '-' || (message === undefined && (stdinHasData() || Boolean(flags.lines)));
+  if (flags.lines && (pinging || (message !== undefined && message !== '-'))) throw new InvalidArgumentError('--lines is for stream mode: stdin, not a MESSAGE');
   if (scheme === 'http' || scheme === 'https') {
     if (flags.verify) throw new InvalidArgumentError(`--verify is not for ${scheme}:// (the reply is a reflection, not an echo)`);
     if (pinging) throw new InvalidArgumentError(`--count and --interval are not for ${scheme}:// (use udp, tcp, tls, ws or wss)`);
+    if (flags.origin !== undefined || flags.subprotocol !== undefined || flags.lines) {
+      throw new InvalidArgumentError(`--origin, --subprotocol and --lines are for ws:// and wss:// (not ${scheme}://)`);
+    }
     return 'http';
   }
   if (flags.retries !== undefined && (pinging || streaming)) throw new InvalidArgumentError('--retries is for one MESSAGE over udp://');
@@ -97,8 +121,8 @@ function sendMode(scheme: string, message: string | undefined, flags: SendFlags)
 }
 
 /** One message and its echo, printed as the tutorial's client does (or as JSON). */
-async function runOne(url: string, text: string, flags: SendFlags, tls: ClientTlsOptions | undefined, io: CliIo): Promise<number> {
-  const result = await send(url, text, { timeout: flags.timeout, tls, retries: flags.retries, verify: Boolean(flags.verify) });
+async function runOne(url: string, text: string, flags: SendFlags, tls: ClientTlsOptions | undefined, websocket: WebSocketClientOptions | undefined, io: CliIo): Promise<number> {
+  const result = await send(url, text, { timeout: flags.timeout, tls, websocket, retries: flags.retries, verify: Boolean(flags.verify) });
   if (flags.json) {
     const decoded = decodeUtf8(result.echo);
     io.stdout.write(
@@ -129,7 +153,7 @@ async function runHttpPost(url: string, message: string | undefined, flags: Send
   const reply = await get(url, {
     method: 'POST',
     data: body,
-    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    headers: [`content-type: text/plain; charset=utf-8`, ...(flags.header ?? [])],
     timeout: flags.timeout ?? DEFAULT_TIMEOUT_MS,
     maxRedirects: 0,
     env: io.env,
@@ -164,7 +188,7 @@ async function runHttpPost(url: string, message: string | undefined, flags: Send
   return EXIT.OK;
 }
 
-async function runPing(url: string, message: string, tls: ClientTlsOptions | undefined, flags: SendFlags, io: CliIo): Promise<number> {
+async function runPing(url: string, message: string, tls: ClientTlsOptions | undefined, websocket: WebSocketClientOptions | undefined, flags: SendFlags, io: CliIo): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -190,6 +214,7 @@ async function runPing(url: string, message: string, tls: ClientTlsOptions | und
       signal: abort.signal,
       onReply,
       tls,
+      websocket,
       count: flags.count,
       interval: flags.interval,
       timeout: flags.timeout,
