@@ -53,7 +53,7 @@ describe('library options are checked up front', () => {
   });
 
   it('a name far from every option gets the list instead of a guess', async () => {
-    await assert.rejects(send(URL_TCP, 'x', { colour: 'red' } as never), { message: 'unknown send option "colour" (send takes timeout, verify, signal, retries, tls)' });
+    await assert.rejects(send(URL_TCP, 'x', { colour: 'red' } as never), { message: 'unknown send option "colour" (send takes timeout, verify, signal, retries, tls, websocket)' });
   });
 
   it('errors carry their options as data; the CLI says them with its flags', async () => {

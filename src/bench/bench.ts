@@ -22,7 +22,9 @@ export interface BenchHooks {
 /**
  * Run a benchmark against the echo server at `url`. Resolves to the same object `--json` prints; check
  * `result.errors.total` (mismatches, short reads, resets, timeouts, failed connects).
- * @throws ERR_NETECHO_INVALID_ARGUMENT / ERR_NETECHO_INVALID_URL / ERR_NETECHO_UNSUPPORTED_SCHEME for bad options
+ * @throws ERR_NETECHO_INVALID_ARGUMENT / ERR_NETECHO_INVALID_URL / ERR_NETECHO_UNSUPPORTED_SCHEME for bad options;
+ *   ERR_NETECHO_HOST_NOT_FOUND; when not one connection opens, the first one's error (ERR_NETECHO_CONNECT_REFUSED,
+ *   ERR_NETECHO_TLS, ERR_NETECHO_TIMEOUT...)
  */
 export async function bench(url: string | Endpoint, options: BenchOptions = {}, hooks: BenchHooks = {}): Promise<BenchResult> {
   const config = resolveBenchOptions(url, options);
@@ -37,6 +39,8 @@ export async function bench(url: string | Endpoint, options: BenchOptions = {}, 
   if (hooks.onMeasuring) engine.on('measuring', hooks.onMeasuring);
   if (hooks.onStopped) engine.on('stopped', hooks.onStopped);
   const connected = await engine.connect(options.signal);
+  // Not one connection: say why the first one failed (refused, TLS, timeout...) rather than measure nothing.
+  if (connected === 0 && engine.firstConnectError !== null && !options.signal?.aborted) throw engine.firstConnectError;
   hooks.onConnected?.(connected);
   const r = await engine.run(options.signal);
   return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros);

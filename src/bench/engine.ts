@@ -9,6 +9,7 @@ import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import { TypedEmitter } from '../typed-emitter.js';
+import { fromConnectError, type NetechoError } from '../errors.js';
 import { createHistogram } from './histogram.js';
 import { dial, dialHttp, dialUdp, type Link } from './links.js';
 import type { BenchConfig, BenchMode } from './options.js';
@@ -301,6 +302,8 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
   running = false;
   /** The run is over: its connections are being closed. */
   stopped = false;
+  /** Why the first connection that failed to open failed (reported when none opened). */
+  firstConnectError: NetechoError | null = null;
   /** Completions and echo bytes since load began, warm-up included: for the live rate in ticks only. */
   completed = 0;
   received = 0;
@@ -358,6 +361,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
         } catch (err) {
           if (isReset(err)) this.counters.resetAtOpen++;
           else this.counters.connectErrors++;
+          this.firstConnectError ??= fromConnectError(err, this.config.url);
         }
       }
     };

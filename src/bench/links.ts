@@ -8,8 +8,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type WebSocket from 'ws';
 import { connectWebSocket } from '../client/channel.js';
-import { clientTlsOptions, type ClientTlsOptions } from '../client/tls-options.js';
-import type { Endpoint } from '../endpoint.js';
+import { clientTlsOptions, pinOf, type ClientTlsOptions } from '../client/tls-options.js';
+import { pinMismatch, pinnedConnector } from '../client/pin.js';
+import { formatEndpoint, type Endpoint } from '../endpoint.js';
 
 /** The part of a socket the engine uses. net.Socket is one; WsLink adapts a WebSocket. */
 export interface Link {
@@ -50,7 +51,8 @@ export function dial(o: DialOptions): Promise<Link> {
   }
 }
 
-function settle(socket: net.Socket, event: string, timeoutMs: number): Promise<net.Socket> {
+/** Resolve once `event` fires (and `check` finds nothing wrong); reject on an error or the timeout. */
+function settle(socket: net.Socket, event: string, timeoutMs: number, check?: () => Error | null): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
@@ -58,7 +60,13 @@ function settle(socket: net.Socket, event: string, timeoutMs: number): Promise<n
     }, timeoutMs);
     socket.once(event, () => {
       clearTimeout(timer);
+      const problem = check?.() ?? null;
       socket.removeAllListeners('error');
+      if (problem !== null) {
+        socket.destroy();
+        reject(problem);
+        return;
+      }
       resolve(socket);
     });
     socket.once('error', (err) => {
@@ -95,9 +103,10 @@ function dialTls(o: DialOptions): Promise<Link> {
     ...clientTlsOptions(o.endpoint.host, o.tls),
     ...(o.localAddress !== undefined && { localAddress: o.localAddress }),
   } as tls.ConnectionOptions);
+  const pin = pinOf(o.tls);
   socket.setNoDelay(true);
   socket.on('data', (chunk: Buffer) => o.onEcho(chunk, chunk.length));
-  return settle(socket, 'secureConnect', o.timeoutMs);
+  return settle(socket, 'secureConnect', o.timeoutMs, pin === undefined ? undefined : () => pinMismatch(socket, pin, formatEndpoint(o.endpoint)));
 }
 
 /** WebSocket messages as a Link: write = one binary message; 'drain' when the send queue falls below the mark. */
@@ -288,7 +297,7 @@ export async function dialHttp(o: DialOptions, pipelining: number): Promise<Link
     connectTimeout: o.timeoutMs,
     headersTimeout: o.timeoutMs,
     bodyTimeout: o.timeoutMs,
-    ...(e.scheme === 'https' && { connect: clientTlsOptions(e.host, o.tls) }),
+    ...(e.scheme === 'https' && { connect: pinnedConnector({ ...clientTlsOptions(e.host, o.tls), timeout: o.timeoutMs } as Parameters<typeof pinnedConnector>[0], pinOf(o.tls)) }),
   } as import('undici').Client.Options);
   try {
     const res = await client.request({ path: e.path || '/', method: 'HEAD' });

@@ -52,6 +52,7 @@ export interface ClientTlsFlags {
   key?: string;
   insecure?: boolean;
   servername?: string;
+  pin?: string;
 }
 
 /** --ca, --cert, --key, --insecure, --servername as ClientTlsOptions (files read here; the library checks the rest). */
@@ -62,6 +63,7 @@ export function clientTlsFlags(flags: ClientTlsFlags): ClientTlsOptions | undefi
     ...(flags.key !== undefined && { key: fileFlag(flags.key, '--key') as Buffer }),
     ...(flags.insecure && { insecure: true }),
     ...(flags.servername !== undefined && { servername: flags.servername }),
+    ...(flags.pin !== undefined && { pin: flags.pin }),
   };
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -73,5 +75,6 @@ export function addClientTlsOptions(cmd: Command): Command {
     .option('--cert <file>', 'tls/wss/https: client certificate (PEM) for mutual TLS, with --key')
     .option('--key <file>', 'tls/wss/https: private key (PEM) of --cert')
     .option('-k, --insecure', 'tls/wss/https: do not verify the server certificate (test servers only)')
-    .option('--servername <name>', 'tls/wss/https: name to send (SNI) and to check the certificate against');
+    .option('--servername <name>', 'tls/wss/https: name to send (SNI) and to check the certificate against')
+    .option('--pin <sha256:fingerprint>', "tls/wss/https: trust exactly the certificate with this SHA-256 fingerprint (as netecho serve logs it), self-signed or not");
 }

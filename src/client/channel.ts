@@ -8,7 +8,9 @@ import WebSocket, { createWebSocketStream } from 'ws';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { AbortedError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
 import { connectStream, type ConnectOptions } from './connect.js';
-import { clientTlsOptions } from './tls-options.js';
+import type tls from 'node:tls';
+import { clientTlsOptions, pinOf } from './tls-options.js';
+import { connectPinned } from './pin.js';
 
 /** The schemes a channel speaks. */
 export const CHANNEL_SCHEMES = ['tcp', 'tls', 'ws', 'wss'] as const;
@@ -51,14 +53,20 @@ export function connectWebSocket(endpoint: Endpoint, options: ConnectOptions & {
     if (options.signal?.aborted) return reject(new AbortedError());
     const secure = endpoint.scheme === 'wss' || endpoint.scheme === 'https';
     const w = options.websocket;
-    const ws = new WebSocket(webSocketUrl(endpoint), w?.protocols ?? [], {
+    const wsOptions = {
       perMessageDeflate: false,
       ...(w !== undefined && Object.keys(w.headers).length > 0 && { headers: w.headers }),
       ...(w?.origin !== undefined && { origin: w.origin }),
       maxPayload: options.maxPayload ?? 256 * 1024 * 1024,
       ...(options.timeoutMs > 0 && { handshakeTimeout: options.timeoutMs }),
       ...(secure && clientTlsOptions(endpoint.host, options.tls)),
-    });
+    } as WebSocket.ClientOptions;
+    // A pinned certificate is checked as the TLS connection comes up, before the upgrade is sent.
+    if (secure && options.tls?.pin !== undefined) {
+      const pin = pinOf(options.tls);
+      (wsOptions as { createConnection?: unknown }).createConnection = (o: tls.ConnectionOptions) => connectPinned(o, pin, target);
+    }
+    const ws = new WebSocket(webSocketUrl(endpoint), w?.protocols ?? [], wsOptions);
     const cleanup = (): void => {
       ws.removeListener('open', onOpen);
       ws.removeListener('error', onError);

@@ -6,7 +6,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { formatEndpoint, parseEndpoint, type Endpoint, type Scheme } from '../endpoint.js';
 import { AbortedError, TimeoutError, UnsupportedSchemeError, fromConnectError } from '../errors.js';
-import { clientTlsOptions, type ClientTlsOptions } from './tls-options.js';
+import { clientTlsOptions, pinOf, type ClientTlsOptions } from './tls-options.js';
+import { pinMismatch } from './pin.js';
 import type { WebSocketClientSettings } from './websocket-options.js';
 
 export interface ConnectOptions {
@@ -70,7 +71,10 @@ export function connectStream(endpoint: Endpoint, options: ConnectOptions): Prom
       socket.destroy();
       reject(fromConnectError(err, target));
     };
+    const pin = secure ? pinOf(options.tls) : undefined;
     const onConnect = (): void => {
+      const mismatch = pin === undefined ? null : pinMismatch(socket as tls.TLSSocket, pin, target);
+      if (mismatch !== null) return onError(mismatch);
       cleanup();
       resolve(socket);
     };

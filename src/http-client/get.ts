@@ -8,8 +8,8 @@ import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { clientTlsOptions } from '../client/tls-options.js';
-import { AbortedError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
+import { clientTlsOptions, pinOf } from '../client/tls-options.js';
+import { AbortedError, InvalidArgumentError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
 import { resolveGetOptions, type GetConfig, type GetOptions } from './options.js';
 import { IDEMPOTENT, RETRY_CODES, RETRY_STATUSES, retryDelay } from './retry.js';
 import { phases, timedConnector, type ConnectionMarks, type Timing } from './timing.js';
@@ -106,10 +106,11 @@ function makeDispatcher(config: GetConfig, sink: { current: ConnectionMarks | nu
   // Unless the user named one, each connection sends its own host as SNI (a redirect may go to another host).
   if (config.tls?.servername === undefined) delete tls.servername;
   if (config.proxy !== null) {
+    if (config.tls?.pin !== undefined) throw new InvalidArgumentError(['tls.pin'], (p) => `${p} is not supported through a proxy (${config.proxy})`);
     return new ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
   }
   return new Agent({
-    connect: timedConnector({ ...tls, timeout: config.timeoutMs || null } as Parameters<typeof timedConnector>[0], sink),
+    connect: timedConnector({ ...tls, timeout: config.timeoutMs || null } as Parameters<typeof timedConnector>[0], sink, pinOf(config.tls)),
     connections: 1,
   });
 }

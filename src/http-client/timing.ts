@@ -6,7 +6,8 @@
  */
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
+import { pinnedConnector } from '../client/pin.js';
 
 /** Phases in ms, in order; they add up to totalMs. */
 export interface Timing {
@@ -38,8 +39,12 @@ export interface ConnectionMarks {
 }
 
 /** A connector that records each new connection's marks into `sink.current`. */
-export function timedConnector(options: buildConnector.BuildOptions, sink: { current: ConnectionMarks | null; last: net.Socket | null }): buildConnector.connector {
-  const connect = buildConnector(options);
+export function timedConnector(
+  options: buildConnector.BuildOptions,
+  sink: { current: ConnectionMarks | null; last: net.Socket | null },
+  pin?: string,
+): buildConnector.connector {
+  const connect = pinnedConnector(options, pin);
   return (opts, callback) => {
     const marks: ConnectionMarks = { start: performance.now(), lookup: null, connect: null, secure: null, socket: null };
     sink.current = marks;

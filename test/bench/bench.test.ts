@@ -312,6 +312,6 @@ describe('netecho bench (CLI)', () => {
     const gone = await startServer();
     await gone.server.destroy();
     const r = await runCli(['bench', gone.url, '-c', '3', '-d', '200ms']);
-    assert.deepEqual([r.code, r.stderr], [69, `netecho: no connection to ${gone.url} could be opened (3 attempts failed)\n`]);
+    assert.deepEqual([r.code, r.stderr], [69, `netecho: connection refused by ${gone.url}\n`]);
   });
 });

@@ -1,4 +1,5 @@
 /** `netecho serve [URL...]`: the echo service, with its logs and the drain on SIGINT/SIGTERM. */
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -46,6 +47,7 @@ interface ServeFlags extends LogFlags {
   udpRate?: string;
   dump?: string;
   dumpMax?: string;
+  certOut?: string;
 }
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -80,6 +82,7 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--cert <file>', 'tls/wss/https: certificate chain (PEM), with --key')
     .option('--key <file>', 'tls/wss/https: private key (PEM)')
     .option('--self-signed', 'tls/wss/https: make a throwaway certificate at start; its SHA-256 fingerprint is logged')
+    .option('--cert-out <file>', 'tls/wss/https: write the certificate served (PEM) to FILE, for clients to trust with --ca (or pin with --pin)')
     .option('--client-ca <file>', 'mutual TLS: refuse clients without a certificate signed by a CA in this PEM file')
     .option('--tls-handshake-timeout <duration>', `close TLS handshakes not done in this long (default ${formatDuration(S.tlsHandshakeTimeoutMs)})`)
     .option('--ws-max-message <size>', `largest WebSocket message; bigger closes with 1009 (default ${size(S.websocket.maxMessageBytes)})`)
@@ -148,7 +151,18 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
     return runWorker(withPrimaryTls(options), createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } }), dump);
   }
   const log = createLogger({ format, level, destination: io.stderr });
-  return workers > 1 ? runPrimary(options, workers, log, io, json) : runSingle(options, log, dump, io, json);
+  return workers > 1 ? runPrimary(options, workers, log, flags.certOut, io, json) : runSingle(options, log, dump, flags.certOut, io, json);
+}
+
+/** --cert-out: the certificate served, for clients to trust (--ca) in another terminal. */
+function writeCertificate(path: string, pem: string | null, log: Logger): void {
+  if (pem === null) throw new InvalidArgumentError('--cert-out needs a tls://, wss:// or https:// URL to serve');
+  try {
+    writeFileSync(path, pem, { mode: 0o644 });
+  } catch (err) {
+    throw new InvalidArgumentError(`cannot write --cert-out "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  log.info(`certificate written to ${path}`);
 }
 
 /** --dump text|hex and --dump-max SIZE (default 256 bytes shown per chunk, message or datagram). */
@@ -174,11 +188,12 @@ function workersFlag(value: string | undefined): number {
 }
 
 /** One process: serve until a signal, then drain (a second signal forces). */
-async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings | null, io: CliIo, json: boolean): Promise<number> {
+async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings | null, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
   const server = await serve(options);
   attachLogs(server, log, dump);
   const certificate = server.certificate;
   if (certificate?.selfSigned) log.info(`self-signed certificate, SHA-256 fingerprint ${certificate.fingerprint256}`);
+  if (certOut !== undefined) writeCertificate(certOut, certificate?.pem ?? null, log);
   const closed = new Promise<void>((resolve) => server.once('closed', resolve));
   let exitCode: number = EXIT.OK;
   // Handlers before the URL is printed: whoever reads it may signal at once.
@@ -223,15 +238,20 @@ async function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings 
 }
 
 /** The primary of --workers N: one throwaway certificate for all, then supervise until a signal. */
-async function runPrimary(options: ServeOptions, count: number, log: Logger, io: CliIo, json: boolean): Promise<number> {
+async function runPrimary(options: ServeOptions, count: number, log: Logger, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
   const resolved = resolveServeOptions(options);
+  const secure = resolved.endpoints.some((e) => SECURE_SCHEMES.has(e.scheme));
+  if (certOut !== undefined && !secure) writeCertificate(certOut, null, log);
   let env: Record<string, string> | undefined;
   let fingerprint256: string | undefined;
-  if (options.tls?.selfSigned && resolved.endpoints.some((e) => SECURE_SCHEMES.has(e.scheme))) {
-    // Made here, once: a client must see the same certificate whichever worker serves it.
-    const material = await loadTlsMaterial(options.tls, resolved.endpoints);
-    log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
-    env = workerTlsEnv({ cert: material.certPem, key: material.keyPem });
+  if (secure) {
+    // Loaded (or made) here, once: a client must see the same certificate whichever worker serves it.
+    const material = await loadTlsMaterial(options.tls ?? {}, resolved.endpoints);
+    if (material.selfSigned) {
+      log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
+      env = workerTlsEnv({ cert: material.certPem, key: material.keyPem });
+    }
+    if (certOut !== undefined) writeCertificate(certOut, material.certPem, log);
     fingerprint256 = material.fingerprint256;
   }
   const result = await supervise({
