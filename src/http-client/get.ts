@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import zlib from 'node:zlib';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { clientTlsOptions, pinOf } from '../client/tls-options.js';
 import { AbortedError, InvalidArgumentError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
@@ -190,7 +191,7 @@ async function attempt(
     const res = await request(target, {
       dispatcher,
       method: method as Dispatcher.HttpMethod,
-      headers: { 'user-agent': USER_AGENT, ...headers },
+      headers: { 'user-agent': USER_AGENT, ...(!config.raw && { 'accept-encoding': ACCEPT_ENCODING }), ...headers },
       body,
       signal: controller.signal,
       headersTimeout: config.timeoutMs,
@@ -201,7 +202,11 @@ async function attempt(
     const chunks: Buffer[] = [];
     let size = 0;
     const out = outputFor?.(res.statusCode, res.headers as Headers) ?? null;
-    for await (const chunk of res.body) {
+    const coding = config.raw ? null : contentCoding(res.headers['content-encoding']);
+    const decoder = coding === null ? null : decoderFor(coding);
+    const stream = decoder === null ? res.body : res.body.pipe(decoder);
+    if (decoder !== null) res.body.on('error', (err) => decoder.destroy(err));
+    for await (const chunk of stream) {
       size += (chunk as Buffer).length;
       if (out !== null) {
         // Streamed to the caller's writable, with its backpressure; no size limit here.
@@ -210,7 +215,8 @@ async function attempt(
       }
       if (size > config.maxBodyBytes) {
         controller.abort();
-        throw new ProtocolError(`${where}: body larger than ${config.maxBodyBytes} bytes (raise maxBody)`);
+        decoder?.destroy();
+        throw new ProtocolError(`${where}: body larger than ${config.maxBodyBytes} bytes${coding !== null ? ` once decoded (${coding})` : ''} (raise maxBody)`);
       }
       chunks.push(chunk as Buffer);
     }
@@ -240,6 +246,10 @@ async function attempt(
     return response;
   } catch (err) {
     if (err instanceof NetechoError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new ProtocolError(`${where}: the body does not decode as its Content-Encoding says (${(err as Error).message})`, err);
+    }
     if (timedOut) throw new TimeoutError(`timed out after ${config.timeoutMs} ms waiting for ${where}`);
     if (signal?.aborted) throw new AbortedError();
     throw fromUndiciError(err, where);
@@ -248,6 +258,24 @@ async function attempt(
     signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/** The one coding get() decodes, from a Content-Encoding header; null for identity, none, or one it does not know. */
+function contentCoding(header: string | string[] | undefined): 'gzip' | 'deflate' | 'br' | null {
+  const value = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim().toLowerCase();
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  if (value === 'deflate') return 'deflate';
+  if (value === 'br') return 'br';
+  return null;
+}
+
+function decoderFor(coding: 'gzip' | 'deflate' | 'br'): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress {
+  if (coding === 'gzip') return zlib.createGunzip();
+  if (coding === 'deflate') return zlib.createInflate();
+  return zlib.createBrotliDecompress();
+}
+
+/** What get() asks for, and decodes, unless raw. */
+const ACCEPT_ENCODING = 'gzip, deflate, br';
 
 function fromUndiciError(err: unknown, where: string): NetechoError {
   const code = (err as { code?: string }).code ?? '';

@@ -23,8 +23,13 @@ export interface GetOptions {
   retry?: number | string;
   /** Longest wait between retries, also for Retry-After. Default "30s". */
   retryMaxDelay?: Duration;
-  /** Largest body read into memory. Default "256MiB". */
+  /** Largest body read into memory (decoded). Default "256MiB". */
   maxBody?: Size;
+  /**
+   * Keep the body as it came. Default false: get() asks for gzip, deflate and br (Accept-Encoding) and decodes a
+   * body sent with one of them.
+   */
+  raw?: boolean;
   /** Write the final response's body here as it arrives instead of keeping it (no size limit); not ended. */
   output?: NodeJS.WritableStream;
   /** TLS for https://: trust, client certificate, server name. */
@@ -57,6 +62,7 @@ export interface GetConfig {
   retry: number;
   retryMaxDelayMs: number;
   maxBodyBytes: number;
+  raw: boolean;
   tls: ClientTlsOptions | undefined;
   proxy: string | null;
 }
@@ -72,6 +78,7 @@ export const GET_SHAPE: OptionShape = {
   retry: 'count',
   retryMaxDelay: 'duration',
   maxBody: 'size',
+  raw: 'boolean',
   output: 'writable',
   tls: CLIENT_TLS_SHAPE,
   proxy: 'any',
@@ -122,7 +129,7 @@ export function resolveGetOptions(urlText: string | URL, options: GetOptions = {
   const maxBodyBytes = options.maxBody === undefined ? GET_DEFAULTS.maxBodyBytes : parseSize(options.maxBody, 'maxBody');
   const proxy = options.proxy !== undefined ? options.proxy : proxyFromEnv(url, options.env ?? process.env);
   if (proxy !== null) httpUrl(proxy);
-  return { url, method, headers, body, timeoutMs, maxRedirects, retry, retryMaxDelayMs, maxBodyBytes, tls: options.tls, proxy };
+  return { url, method, headers, body, timeoutMs, maxRedirects, retry, retryMaxDelayMs, maxBodyBytes, raw: Boolean(options.raw), tls: options.tls, proxy };
 }
 
 /** The proxy for `url` from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case), as curl reads them; null for none. */

@@ -88,6 +88,11 @@ export interface HttpServeOptions {
   maxHeaderSize?: Size;
   /** Cap on the `?delay=` control. Default "10s". */
   maxDelay?: Duration;
+  /**
+   * Let pages on other origins read the reflection: true (or "*") for any origin, or one origin such as
+   * "https://app.example". Preflights are answered. Default off.
+   */
+  cors?: boolean | string;
 }
 
 export interface UdpServeOptions {
@@ -108,6 +113,7 @@ export const DEFAULT_SETTINGS: TransportSettings = {
     maxHeaders: 100,
     maxHeaderBytes: 16 * 1024,
     maxDelayMs: 10_000,
+    cors: null,
   },
   udp: { ratePerSource: 1000 },
 };
@@ -150,6 +156,7 @@ export const SERVE_SHAPE: OptionShape = {
     maxHeaders: 'count',
     maxHeaderSize: 'size',
     maxDelay: DURATION,
+    cors: 'any',
   },
   udp: { rate: 'count' },
 };
@@ -232,6 +239,7 @@ function resolveSettings(options: ServeOptions, endpoints: readonly Endpoint[]):
     maxHeaders: pick(h.maxHeaders, D.http.maxHeaders, (v) => parseCount(v, 'http.maxHeaders', 1)),
     maxHeaderBytes: pick(h.maxHeaderSize, D.http.maxHeaderBytes, (v) => parseSize(v, 'http.maxHeaderSize')),
     maxDelayMs: pick(h.maxDelay, D.http.maxDelayMs, (v) => parseDuration(v, 'http.maxDelay')),
+    cors: resolveCors(h.cors),
   };
   if (http.maxHeaderBytes < 1024) throw invalidOption('http.maxHeaderSize', 'at least 1KiB');
   if (http.headersTimeoutMs > http.requestTimeoutMs) {
@@ -247,6 +255,15 @@ function resolveSettings(options: ServeOptions, endpoints: readonly Endpoint[]):
     http,
     udp: { ratePerSource: pick(u.rate, D.udp.ratePerSource, (v) => parseCount(v, 'udp.rate', 1)) },
   };
+}
+
+function resolveCors(value: boolean | string | undefined): string | null {
+  if (value === undefined || value === false) return null;
+  if (value === true || value === '*') return '*';
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(value)) {
+    throw invalidOption('http.cors', `${JSON.stringify(value)} (true or "*" for any origin, or one origin like https://app.example)`);
+  }
+  return value;
 }
 
 /** A timeout that is a defence: 0 ("never") is refused rather than silently switching the defence off. */

@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import type net from 'node:net';
+import { HTTP_TOKEN } from '../headers.js';
 import { parseDuration } from '../units.js';
 import { describeSocket, type ConnectionDescription } from './describe.js';
 import type { HttpSettings } from './settings.js';
@@ -53,6 +54,9 @@ export function sendJson(res: http.ServerResponse, status: number, value: unknow
     ...extra,
   };
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  // ?header= may have asked for a name set above; ours win.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.writeHead(status);
   res.end(res.req.method === 'HEAD' || status === 204 || status === 304 ? undefined : body);
 }
@@ -94,7 +98,27 @@ interface Controls {
   status: number;
   delayMs: number;
   body: string | null;
+  /** Headers asked for with ?header=Name:Value. */
+  headers: Record<string, string>;
 }
+
+/**
+ * Headers ?header= may not set: what keeps the reply JSON that cannot be sniffed as anything else, and what
+ * frames the message (a reflection must not become an injection point, as httpbin's /response-headers did).
+ */
+const FIXED_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'x-content-type-options',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'trailer',
+  'te',
+  'proxy-connection',
+]);
 
 function controls(query: URLSearchParams, settings: HttpSettings): Controls | string {
   let status = 200;
@@ -112,7 +136,17 @@ function controls(query: URLSearchParams, settings: HttpSettings): Controls | st
       return (err as Error).message;
     }
   }
-  return { status, delayMs, body: query.get('body') };
+  const headers: Record<string, string> = {};
+  for (const h of query.getAll('header')) {
+    const colon = h.indexOf(':');
+    const name = colon > 0 ? h.slice(0, colon).trim() : '';
+    const value = colon > 0 ? h.slice(colon + 1).trim() : '';
+    if (!HTTP_TOKEN.test(name)) return `invalid header: "${h}" (expected ?header=Name:Value)`;
+    if (/[\r\n\0]/.test(value)) return `invalid header: the value of ${name} contains a line break`;
+    if (FIXED_HEADERS.has(name.toLowerCase())) return `invalid header: ${name} cannot be set (the reply stays JSON)`;
+    headers[name] = value;
+  }
+  return { status, delayMs, body: query.get('body'), headers };
 }
 
 function queryObject(query: URLSearchParams): Record<string, string | string[]> {
@@ -217,7 +251,7 @@ export function reflect(
     };
     const reply = (): void => {
       if (res.destroyed) return;
-      sendJson(res, ctl.status, ctl.body === null ? reflection : parseOrText(ctl.body));
+      sendJson(res, ctl.status, ctl.body === null ? reflection : parseOrText(ctl.body), ctl.headers);
     };
     if (ctl.delayMs > 0) {
       const timer = setTimeout(reply, ctl.delayMs);

@@ -34,6 +34,8 @@ export interface HttpSettings {
   readonly maxHeaders: number;
   readonly maxHeaderBytes: number;
   readonly maxDelayMs: number;
+  /** CORS: '*' (any origin), one origin, or null (off). */
+  readonly cors: string | null;
 }
 
 export interface UdpSettings {

@@ -15,6 +15,7 @@ import type { Endpoint } from '../endpoint.js';
 import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
+import { applyCors } from './cors.js';
 import { reflect, sendJson, sendRawJson, targetPath } from './reflect.js';
 import { listenStream } from './tcp.js';
 import { handshakeCloseReason } from './tls.js';
@@ -226,6 +227,11 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       req.resume();
       res.once('close', done);
       sendJson(res, 400, { error: 'missing Host header (required by HTTP/1.1)' }, { Connection: 'close' });
+      return;
+    }
+    if (reflects && h.cors !== null && applyCors(req, res, h.cors)) {
+      req.resume();
+      res.once('close', done);
       return;
     }
     if (!reflects) {

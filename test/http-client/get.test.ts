@@ -294,3 +294,47 @@ describe('proxyFromEnv', () => {
     assert.equal(proxyFromEnv(u, {}), null);
   });
 });
+
+describe('get() decodes compressed bodies', () => {
+  const zlibMod = import('node:zlib');
+  const doc = { message: 'compressed '.repeat(200) };
+  let server: http.Server;
+  let base: string;
+  const acceptSeen: Array<string | undefined> = [];
+  before(async () => {
+    const zlib = await zlibMod;
+    const plain = Buffer.from(JSON.stringify(doc));
+    server = http.createServer((req, res) => {
+      acceptSeen.push(req.headers['accept-encoding']);
+      const coding = (req.url ?? '/').slice(1);
+      const body =
+        coding === 'gzip' ? zlib.gzipSync(plain) : coding === 'deflate' ? zlib.deflateSync(plain) : coding === 'br' ? zlib.brotliCompressSync(plain) : coding === 'bomb' ? zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024)) : Buffer.from('not gzip at all');
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding === 'bomb' || coding === 'broken' ? 'gzip' : coding });
+      res.end(body);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  after(async () => {
+    server.close();
+    await once(server, 'close');
+  });
+
+  it('gzip, deflate and br: asked for with Accept-Encoding, decoded; raw keeps the bytes as sent', async () => {
+    for (const coding of ['gzip', 'deflate', 'br']) {
+      const res = await get(`${base}/${coding}`);
+      assert.deepEqual(res.json(), doc, coding);
+      assert.equal(res.bodyBytes, JSON.stringify(doc).length);
+      assert.equal(acceptSeen[acceptSeen.length - 1], 'gzip, deflate, br');
+    }
+    const raw = await get(`${base}/gzip`, { raw: true });
+    assert.equal(acceptSeen[acceptSeen.length - 1], undefined);
+    assert.deepEqual([raw.body[0], raw.body[1]], [0x1f, 0x8b]);
+  });
+
+  it('maxBody counts decoded bytes (a gzip bomb is stopped), and a body that does not decode is ERR_NETECHO_PROTOCOL', async () => {
+    await assert.rejects(get(`${base}/bomb`, { maxBody: '1MiB' }), { code: 'ERR_NETECHO_PROTOCOL', message: /body larger than 1048576 bytes once decoded \(gzip\)/ });
+    await assert.rejects(get(`${base}/broken`), { code: 'ERR_NETECHO_PROTOCOL', message: /does not decode as its Content-Encoding says/ });
+  });
+});

@@ -241,6 +241,67 @@ describe('HTTP reflection', () => {
   });
 });
 
+describe('HTTP reflection: CORS and ?header=', () => {
+  it('?header=Name:Value adds response headers (repeatable); line breaks and the headers that keep the reply JSON are refused', async () => {
+    const server = await serve({ listen: 'http://127.0.0.1:0' });
+    const base = server.addresses[0] ?? '';
+    try {
+      const res = await fetch(`${base}/?header=X-Test:one&header=Cache-Control:max-age=60&header=Set-Cookie:a%3Db`);
+      await res.arrayBuffer();
+      assert.deepEqual([res.headers.get('x-test'), res.headers.get('cache-control'), res.headers.get('set-cookie')], ['one', 'max-age=60', 'a=b']);
+      for (const [query, error] of [
+        ['header=Content-Type:text/html', 'invalid header: Content-Type cannot be set (the reply stays JSON)'],
+        ['header=X-Content-Type-Options:sniff', 'invalid header: X-Content-Type-Options cannot be set (the reply stays JSON)'],
+        ['header=X-A:b%0d%0aX-Injected:1', 'invalid header: the value of X-A contains a line break'],
+        ['header=no-colon', 'invalid header: "no-colon" (expected ?header=Name:Value)'],
+      ] as const) {
+        const bad = await fetch(`${base}/?${query}`);
+        assert.equal(bad.status, 400, query);
+        assert.equal(bad.headers.get('content-type'), 'application/json; charset=utf-8');
+        assert.equal(bad.headers.get('x-injected'), null);
+        assert.deepEqual(await bad.json(), { error }, query);
+      }
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('--cors: preflights answered 204, replies carry Access-Control-Allow-Origin (any origin, or just the one given)', async () => {
+    const any = await serve({ listen: 'http://127.0.0.1:0', http: { cors: true } });
+    const one = await serve({ listen: 'http://127.0.0.1:0', http: { cors: 'https://app.example' } });
+    const off = await serve({ listen: 'http://127.0.0.1:0' });
+    try {
+      const preflight = await fetch(`${any.addresses[0]}/api`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://elsewhere.example', 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'x-token, content-type' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.deepEqual(
+        ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age'].map((h) => preflight.headers.get(h)),
+        ['*', 'PUT', 'x-token, content-type', '600'],
+      );
+      const r = await fetch(`${any.addresses[0]}/api`, { headers: { Origin: 'https://elsewhere.example' } });
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      assert.equal(((await r.json()) as Reflection).path, '/api');
+      const mine = await fetch(`${one.addresses[0]}/`, { headers: { Origin: 'https://app.example' } });
+      await mine.arrayBuffer();
+      assert.deepEqual([mine.headers.get('access-control-allow-origin'), mine.headers.get('vary')], ['https://app.example', 'Origin']);
+      const other = await fetch(`${one.addresses[0]}/`, { headers: { Origin: 'https://evil.example' } });
+      await other.arrayBuffer();
+      assert.equal(other.headers.get('access-control-allow-origin'), null);
+      const none = await fetch(`${off.addresses[0]}/`, { method: 'OPTIONS', headers: { Origin: 'https://x.example', 'Access-Control-Request-Method': 'PUT' } });
+      assert.equal(none.status, 200); // no CORS: an OPTIONS request is reflected like any other
+      assert.equal(none.headers.get('access-control-allow-origin'), null);
+      await none.arrayBuffer();
+      await assert.rejects(serve({ listen: 'http://127.0.0.1:0', http: { cors: 'app.example' } }), { option: 'http.cors' });
+    } finally {
+      await any.destroy();
+      await one.destroy();
+      await off.destroy();
+    }
+  });
+});
+
 describe('HTTP clients that pipeline requests and never read', () => {
   it('are closed after --send-stall-timeout without progress, counted send-stall; a reading client is not', async () => {
     const server = await serve({ listen: 'http://127.0.0.1:0', sendStallTimeout: '500ms', idleTimeout: '1h' });

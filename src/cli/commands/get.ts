@@ -24,6 +24,7 @@ interface GetFlags extends ClientTlsFlags {
   retry?: string;
   checkStatus?: boolean;
   output?: string;
+  raw?: boolean;
 }
 
 export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -49,7 +50,8 @@ export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<nu
     .option('--max-redirects <n>', `redirects to follow; 0 shows the first response (default ${GET_DEFAULTS.maxRedirects})`)
     .option('--retry <n>', 'retries for idempotent requests on connection errors, 429 and 5xx (default 0)')
     .option('--check-status', 'exit 3 for a 3xx left unfollowed, 4 for 4xx, 5 for 5xx')
-    .option('-o, --output <file>', 'write the body to FILE instead of stdout');
+    .option('-o, --output <file>', 'write the body to FILE instead of stdout')
+    .option('--raw', 'keep the body as it came: do not ask for or decode gzip, deflate or br');
   addClientTlsOptions(cmd).action((url: string, flags: GetFlags) => setExit(runGet(url, flags, io)));
 }
 
@@ -71,6 +73,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   options.maxRedirects = flags.maxRedirects;
   options.retry = flags.retry;
   options.tls = clientTlsFlags(flags);
+  options.raw = flags.raw;
   options.onRetry = (r) => say(io, `retrying in ${formatDuration(r.delayMs)} (attempt ${r.attempt} got ${r.reason})`);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();

@@ -48,6 +48,7 @@ interface ServeFlags extends LogFlags {
   dump?: string;
   dumpMax?: string;
   certOut?: string;
+  cors?: boolean | string;
 }
 
 export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -96,6 +97,7 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--max-headers <n>', `headers per request, 431 beyond (default ${S.http.maxHeaders})`)
     .option('--max-header-size <size>', `bytes of headers per request, 431 beyond (default ${size(S.http.maxHeaderBytes)})`)
     .option('--max-delay <duration>', `cap on the ?delay= control (default ${formatDuration(S.http.maxDelayMs)})`)
+    .option('--cors [origin]', 'http/https: let pages on ORIGIN (any origin without one) read the reflection; preflights answered')
     .option('--udp-rate <n>', `datagrams per second answered per source address (default ${S.udp.ratePerSource})`)
     .option('--dump <format>', 'log everything received, each chunk, message or datagram on a line: text (UTF-8, controls escaped) or hex')
     .option('--dump-max <size>', `bytes shown per chunk with --dump; the rest is counted (default ${DEFAULT_DUMP_MAX})`)
@@ -135,6 +137,7 @@ function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
       maxHeaders: flags.maxHeaders,
       maxHeaderSize: flags.maxHeaderSize,
       maxDelay: flags.maxDelay,
+      cors: flags.cors,
     },
     udp: { rate: flags.udpRate },
   };
