@@ -111,8 +111,9 @@ function makeDispatcher(config: GetConfig, sink: { current: ConnectionMarks | nu
     return new ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
   }
   return new Agent({
-    connect: timedConnector({ ...tls, timeout: config.timeoutMs || null } as Parameters<typeof timedConnector>[0], sink, pinOf(config.tls)),
+    connect: timedConnector({ ...tls, timeout: config.timeoutMs || null, allowH2: config.http2 } as Parameters<typeof timedConnector>[0], sink, pinOf(config.tls)),
     connections: 1,
+    ...(config.http2 && { allowH2: true }),
   });
 }
 
@@ -227,7 +228,7 @@ async function attempt(
       url: target.href,
       status: res.statusCode,
       statusText: statusText(res.statusCode),
-      httpVersion: '1.1',
+      httpVersion: (socket as { alpnProtocol?: string | false } | null)?.alpnProtocol === 'h2' ? '2' : '1.1',
       headers: res.headers as Headers,
       redirects: [],
       body: bodyBytes,

@@ -30,6 +30,8 @@ export interface GetOptions {
    * body sent with one of them.
    */
   raw?: boolean;
+  /** Offer HTTP/2 (ALPN, https:// only); the server may still answer in HTTP/1.1. Default false. */
+  http2?: boolean;
   /** Write the final response's body here as it arrives instead of keeping it (no size limit); not ended. */
   output?: NodeJS.WritableStream;
   /** TLS for https://: trust, client certificate, server name. */
@@ -63,6 +65,7 @@ export interface GetConfig {
   retryMaxDelayMs: number;
   maxBodyBytes: number;
   raw: boolean;
+  http2: boolean;
   tls: ClientTlsOptions | undefined;
   proxy: string | null;
 }
@@ -79,6 +82,7 @@ export const GET_SHAPE: OptionShape = {
   retryMaxDelay: 'duration',
   maxBody: 'size',
   raw: 'boolean',
+  http2: 'boolean',
   output: 'writable',
   tls: CLIENT_TLS_SHAPE,
   proxy: 'any',
@@ -127,9 +131,12 @@ export function resolveGetOptions(urlText: string | URL, options: GetOptions = {
   if (retry > 20) throw invalidOption('retry', `${retry} (at most 20)`);
   const retryMaxDelayMs = options.retryMaxDelay === undefined ? GET_DEFAULTS.retryMaxDelayMs : parseDuration(options.retryMaxDelay, 'retryMaxDelay');
   const maxBodyBytes = options.maxBody === undefined ? GET_DEFAULTS.maxBodyBytes : parseSize(options.maxBody, 'maxBody');
+  if (options.http2 && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(['http2'], (n) => `${n} is for https:// URLs (HTTP/2 is agreed during the TLS handshake; h2c is not spoken)`);
+  }
   const proxy = options.proxy !== undefined ? options.proxy : proxyFromEnv(url, options.env ?? process.env);
   if (proxy !== null) httpUrl(proxy);
-  return { url, method, headers, body, timeoutMs, maxRedirects, retry, retryMaxDelayMs, maxBodyBytes, raw: Boolean(options.raw), tls: options.tls, proxy };
+  return { url, method, headers, body, timeoutMs, maxRedirects, retry, retryMaxDelayMs, maxBodyBytes, raw: Boolean(options.raw), http2: Boolean(options.http2), tls: options.tls, proxy };
 }
 
 /** The proxy for `url` from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case), as curl reads them; null for none. */

@@ -35,6 +35,9 @@ export interface Reflection extends ConnectionDescription {
 export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
 export const REDACTED = '[redacted]';
 
+/** Headers HTTP/2 forbids. */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'upgrade', 'transfer-encoding', 'proxy-connection']);
+
 const MIN_STATUS = 200;
 const MAX_STATUS = 599;
 
@@ -53,7 +56,9 @@ export function sendJson(res: http.ServerResponse, status: number, value: unknow
     'Content-Length': String(Buffer.byteLength(body)),
     ...extra,
   };
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  // HTTP/2 has no connection-level headers (RFC 9113 8.2.2): the stream ends, the connection stays.
+  const h2 = res.req.httpVersionMajor >= 2;
+  for (const [name, value] of Object.entries(headers)) if (!(h2 && CONNECTION_HEADERS.has(name.toLowerCase()))) res.setHeader(name, value);
   // ?header= may have asked for a name set above; ours win.
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -161,8 +166,11 @@ function queryObject(query: URLSearchParams): Record<string, string | string[]> 
 function headerObject(req: http.IncomingMessage, reveal: boolean): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    out[k] = !reveal && SECRET_HEADERS.has(k) ? REDACTED : v;
+    // HTTP/2's pseudo-headers are the request line; only :authority stands for a header (Host).
+    if (v === undefined || (k.startsWith(':') && k !== ':authority')) continue;
+    const name = k === ':authority' ? 'host' : k;
+    if (name === 'host' && out.host !== undefined) continue;
+    out[name] = !reveal && SECRET_HEADERS.has(name) ? REDACTED : v;
   }
   return out;
 }
@@ -203,7 +211,8 @@ export function reflect(
     sendJson(res, 400, { error: ctl });
     return;
   }
-  const rawHeaders = req.rawHeaders.length / 2;
+  let rawHeaders = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (!(req.rawHeaders[i] ?? '').startsWith(':')) rawHeaders++;
   if (rawHeaders > settings.maxHeaders) {
     req.resume();
     sendJson(res, 431, { error: `too many headers: ${rawHeaders} (at most ${settings.maxHeaders})` }, { Connection: 'close' });

@@ -11,7 +11,9 @@ import https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { WebSocket } from 'ws';
+import type { ServerHttp2Session } from 'node:http2';
 import type { Endpoint } from '../endpoint.js';
+import { addHttp2 } from './http2.js';
 import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
@@ -38,8 +40,10 @@ class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
   finishing = false;
   /** Replies not yet done (pipelined requests are answered in order). */
   readonly pending = new Set<http.ServerResponse>();
-  /** The socket HTTP speaks on (the TLS socket for https). */
+  /** The socket HTTP/1.1 speaks on (the TLS socket for https). */
   http: net.Socket | null = null;
+  /** The HTTP/2 session, when the connection speaks HTTP/2. */
+  h2: ServerHttp2Session | null = null;
   stallTimer: NodeJS.Timeout | null = null;
   stallMark = 0;
   stallSentMark = 0;
@@ -80,6 +84,7 @@ class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
     this.finishing = true;
     this.reason ??= 'drain-deadline';
     if (this.ws !== null) this.ws.close(1001, 'server shutting down');
+    else if (this.h2 !== null) this.h2.close(); // GOAWAY: streams under way finish, no new ones
     else if (this.pending.size === 0) (this.http ?? this.wire).end();
     // Replies still to come say they are the last; the connection ends once they are out.
     else for (const res of this.pending) if (!res.headersSent) res.setHeader('Connection', 'close');
@@ -88,6 +93,7 @@ class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
   destroy(reason: CloseReason): void {
     this.reason ??= reason;
     this.ws?.terminate();
+    this.h2?.destroy();
     this.wire.destroy();
   }
 }
@@ -141,7 +147,8 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
           cert: material.certPem,
           key: material.keyPem,
           minVersion: MIN_TLS_VERSION,
-          ALPNProtocols: ['http/1.1'],
+          // https:// offers HTTP/2 too (http2.ts hands those connections over); wss:// is WebSocket over HTTP/1.1.
+          ALPNProtocols: reflects ? ['h2', 'http/1.1'] : ['http/1.1'],
           handshakeTimeout: context.settings.tlsHandshakeTimeoutMs,
           ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
         })
@@ -188,13 +195,14 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     socket.destroySoon?.();
   });
 
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  /** Every request, HTTP/1.1 or HTTP/2 (its compatibility API has the same shape). */
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse, h2: boolean): void => {
     const conn = wireOf(req.socket)[kWeb];
     if (conn === undefined) {
       req.socket.destroy();
       return;
     }
-    if (conn.http === null) {
+    if (!h2 && conn.http === null) {
       conn.http = req.socket;
       req.socket.on('drain', () => disarmStall(conn));
     }
@@ -214,9 +222,20 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       }),
     );
     // Watched while requests are answered: a reply that cannot be written out (a client pipelining requests and
-    // never reading) closes the connection after --send-stall-timeout without progress.
-    armStall(conn, context.limits.sendStallTimeoutMs);
-    if (closing || conn.finishing) res.setHeader('Connection', 'close');
+    // never reading) closes the connection after --send-stall-timeout without progress. (HTTP/2 has flow control
+    // and at most MAX_CONCURRENT_STREAMS replies in progress.)
+    if (!h2) armStall(conn, context.limits.sendStallTimeoutMs);
+    if (closing || conn.finishing) {
+      if (h2) conn.h2?.close();
+      else res.setHeader('Connection', 'close');
+    }
+    if (h2) {
+      // HTTP/2 has no header timeout of its own: a stream silent for the request timeout is answered 408.
+      req.setTimeout(h.requestTimeoutMs, () => {
+        if (!res.headersSent) sendJson(res, 408, { error: 'request timeout' });
+        else res.destroy();
+      });
+    }
     const done = (): void => {
       conn.pending.delete(res);
       // Finished while this request was being answered: the reply said Connection: close, so go now.
@@ -241,7 +260,23 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
       return;
     }
     reflect(req, res, scheme, h, done, context.settings.dump ? (body) => context.dump(conn, body, 'bytes') : undefined);
-  });
+  };
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => onRequest(req, res, false));
+  if (reflects) {
+    addHttp2(server, secure, h, {
+      session: (session, socket) => {
+        const conn = wireOf(socket)[kWeb];
+        if (conn === undefined) session.destroy();
+        else conn.h2 = session;
+      },
+      request: (req, res) => onRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, true),
+      silent: (socket) => {
+        const conn = wireOf(socket)[kWeb];
+        if (conn !== undefined) conn.reason ??= 'idle-timeout';
+        socket.destroy();
+      },
+    });
+  }
 
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const conn = wireOf(socket)[kWeb];

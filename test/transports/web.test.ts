@@ -10,6 +10,7 @@ import { missing, runTool } from '../helpers/peers.js';
 import { makePki, type Pki } from '../helpers/pki.js';
 
 interface Reflection {
+  httpVersion: string;
   transport: string;
   method: string;
   url: string;
@@ -388,7 +389,8 @@ describe('HTTPS reflection', { skip: missing('openssl', 'curl') }, () => {
     const body = JSON.parse(r.stdout.toString()) as Reflection;
     assert.equal(body.transport, 'https');
     assert.match(body.tls?.protocol ?? '', /^TLSv1\.[23]$/);
-    assert.equal(body.tls?.alpn, 'http/1.1');
+    // curl offers h2, and https:// agrees to it; the TLS details are the same over either.
+    assert.deepEqual([body.tls?.alpn, body.httpVersion], ['h2', '2.0']);
     assert.equal(body.tls?.sni, 'localhost');
     assert.equal(body.tls?.clientCertificate?.subject, 'CN=test client, O=netecho');
   });
@@ -397,5 +399,62 @@ describe('HTTPS reflection', { skip: missing('openssl', 'curl') }, () => {
     const r = await runTool('curl', ['-s', '--cacert', pki.caCert, base]);
     assert.notEqual(r.code, 0);
     assert.equal(r.stdout.toString(), '');
+  });
+});
+
+describe('HTTP/2 beside HTTP/1.1 on the same listeners', { skip: missing('curl') }, () => {
+  let server: EchoServer;
+  let plain: string;
+  let secure: string;
+  before(async () => {
+    server = await serve({ listen: ['http://127.0.0.1:0', 'https://127.0.0.1:0'], tls: { selfSigned: true }, http: { maxBody: '1KiB', headersTimeout: '300ms', requestTimeout: '1s' } });
+    [plain, secure] = server.addresses as [string, string];
+  });
+  after(() => server.destroy());
+
+  const curl = async (args: string[]): Promise<{ code: number | null; json: Reflection & { error?: string }; status: string }> => {
+    const r = await runTool('curl', ['-s', '-w', '\n%{http_version} %{http_code}', ...args]);
+    const text = r.stdout.toString();
+    const cut = text.lastIndexOf('\n');
+    return { code: r.code, json: JSON.parse(text.slice(0, cut)) as Reflection & { error?: string }, status: text.slice(cut + 1) };
+  };
+
+  it('http://: h2c with prior knowledge and HTTP/1.1 on one port; https://: h2 by ALPN and HTTP/1.1', async () => {
+    const h2c = await curl(['--http2-prior-knowledge', `${plain}/two?x=1`, '--data', 'body over h2c']);
+    assert.deepEqual([h2c.status, h2c.json.httpVersion, h2c.json.method, h2c.json.path, h2c.json.query, h2c.json.body], ['2 200', '2.0', 'POST', '/two', { x: '1' }, 'body over h2c']);
+    assert.equal(h2c.json.headers.host, plain.replace('http://', ''));
+    assert.ok(!Object.keys(h2c.json.headers).some((k) => k.startsWith(':')), 'no pseudo-headers among the headers');
+    const h1 = await curl([`${plain}/one`]);
+    assert.deepEqual([h1.status, h1.json.httpVersion], ['1.1 200', '1.1']);
+    const h2 = await curl(['-k', '--http2', `${secure}/tls`]);
+    assert.deepEqual([h2.status, h2.json.httpVersion, h2.json.tls?.alpn], ['2 200', '2.0', 'h2']);
+    const h11 = await curl(['-k', '--http1.1', `${secure}/tls`]);
+    assert.deepEqual([h11.status, h11.json.httpVersion, h11.json.tls?.alpn], ['1.1 200', '1.1', 'http/1.1']);
+  });
+
+  it('the limits hold over HTTP/2: 413 for a body above maxBody, ?status, the JSON reply', async () => {
+    const big = await curl(['--http2-prior-knowledge', `${plain}/`, '--data', 'x'.repeat(2000)]);
+    assert.equal(big.status, '2 413');
+    assert.match(big.json.error ?? '', /body too large/);
+    const teapot = await curl(['--http2-prior-knowledge', `${plain}/?status=418`]);
+    assert.equal(teapot.status, '2 418');
+  });
+
+  it('get --http2 speaks HTTP/2 to https://', async () => {
+    const { get } = await import('../../src/index.js');
+    const res = await get(`${secure}/via-get`, { http2: true, tls: { insecure: true } });
+    assert.equal(res.httpVersion, '2');
+    assert.equal((res.json() as Reflection).httpVersion, '2.0');
+    await assert.rejects(get(`${plain}/`, { http2: true }), { code: 'ERR_NETECHO_INVALID_ARGUMENT', option: 'http2' });
+  });
+
+  it('a connection that sends nothing is closed at the header timeout (idle-timeout), as over HTTP/1.1', async () => {
+    const before = server.stats.closed['idle-timeout'];
+    const s = net.connect({ port: Number(plain.split(':').pop()), host: '127.0.0.1' });
+    s.on('error', () => {});
+    const t0 = performance.now();
+    await once(s, 'close');
+    assert.ok(performance.now() - t0 < 2000);
+    await until(() => server.stats.closed['idle-timeout'] === before + 1, 2000, 'the close counted');
   });
 });

@@ -25,6 +25,7 @@ interface GetFlags extends ClientTlsFlags {
   checkStatus?: boolean;
   output?: string;
   raw?: boolean;
+  http2?: boolean;
 }
 
 export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -51,7 +52,8 @@ export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<nu
     .option('--retry <n>', 'retries for idempotent requests on connection errors, 429 and 5xx (default 0)')
     .option('--check-status', 'exit 3 for a 3xx left unfollowed, 4 for 4xx, 5 for 5xx')
     .option('-o, --output <file>', 'write the body to FILE instead of stdout')
-    .option('--raw', 'keep the body as it came: do not ask for or decode gzip, deflate or br');
+    .option('--raw', 'keep the body as it came: do not ask for or decode gzip, deflate or br')
+    .option('--http2', 'https: offer HTTP/2 (ALPN); the server may still answer HTTP/1.1 (-i shows which)');
   addClientTlsOptions(cmd).action((url: string, flags: GetFlags) => setExit(runGet(url, flags, io)));
 }
 
@@ -74,6 +76,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   options.retry = flags.retry;
   options.tls = clientTlsFlags(flags);
   options.raw = flags.raw;
+  options.http2 = flags.http2;
   options.onRetry = (r) => say(io, `retrying in ${formatDuration(r.delayMs)} (attempt ${r.attempt} got ${r.reason})`);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
