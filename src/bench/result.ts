@@ -1,6 +1,6 @@
 /** The result of a bench run: the shape of `--json` and of bench()'s promise. */
 import type { Histogram } from 'hdr-histogram-js';
-import { errorTotal, type Counters } from './engine.js';
+import { errorTotal, type Counters } from './recorder.js';
 import { summarize, type LatencySummary } from './histogram.js';
 import type { BenchConfig, BenchMode } from './options.js';
 

@@ -4,7 +4,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Histogram } from 'hdr-histogram-js';
-import { newCounters, type Counters, type EngineShare, type TickInfo } from './engine.js';
+import type { EngineShare, TickInfo } from './engine.js';
+import { newCounters, type Counters } from './recorder.js';
 import { createHistogram, decodeHistogram } from './histogram.js';
 import type { BenchConfig } from './options.js';
 

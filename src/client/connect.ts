@@ -44,26 +44,62 @@ export async function resolveHost(endpoint: Endpoint): Promise<{ address: string
   }
 }
 
+/** What bench adds when it dials: a local address to connect from, and onread for its shared read buffer. */
+export interface DialOptions extends ConnectOptions {
+  localAddress?: string | undefined;
+  onread?: { buffer: Buffer; callback: (bytes: number, buffer: Uint8Array) => boolean } | undefined;
+}
+
 /**
- * Connect over TCP, or TLS for tls:// (resolves after the handshake). noDelay on: echo traffic is
- * request/response.
- * @throws ERR_NETECHO_CONNECT_REFUSED, ERR_NETECHO_HOST_NOT_FOUND, ERR_NETECHO_HOST_UNREACHABLE,
- *   ERR_NETECHO_TIMEOUT, ERR_NETECHO_ABORTED, ERR_NETECHO_TLS (certificate not trusted, mutual TLS refused)
+ * Connect over TCP (noDelay on: echo traffic is request/response).
+ * @throws ERR_NETECHO_CONNECT_REFUSED, ERR_NETECHO_HOST_NOT_FOUND, ERR_NETECHO_HOST_UNREACHABLE, ERR_NETECHO_TIMEOUT,
+ *   ERR_NETECHO_ABORTED
  */
-export function connectStream(endpoint: Endpoint, options: ConnectOptions): Promise<net.Socket> {
+export function dialTcp(endpoint: Endpoint, options: DialOptions): Promise<net.Socket> {
+  if (options.signal?.aborted) return Promise.reject(new AbortedError());
+  const socket = net.connect({
+    host: endpoint.host,
+    port: endpoint.port,
+    noDelay: true,
+    allowHalfOpen: true,
+    ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+    ...(options.onread !== undefined && { onread: options.onread }),
+  });
+  return whenConnected(socket, 'connect', options, formatEndpoint(endpoint), null);
+}
+
+/**
+ * Connect over TLS; resolves after the handshake (and the pin check, with tls.pin).
+ * @throws the errors of dialTcp(), and ERR_NETECHO_TLS (certificate not trusted or not the pinned one, mutual TLS refused)
+ */
+export function dialTls(endpoint: Endpoint, options: DialOptions): Promise<tls.TLSSocket> {
+  if (options.signal?.aborted) return Promise.reject(new AbortedError());
   const target = formatEndpoint(endpoint);
+  const socket = tls.connect({
+    host: endpoint.host,
+    port: endpoint.port,
+    allowHalfOpen: true,
+    ...clientTlsOptions(endpoint.host, options.tls),
+    ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+  } as tls.ConnectionOptions);
+  socket.setNoDelay(true);
+  const pin = pinOf(options.tls);
+  return whenConnected(socket, 'secureConnect', options, target, pin === undefined ? null : () => pinMismatch(socket, pin, target));
+}
+
+/** Connect over TCP, or TLS for tls://. */
+export function connectStream(endpoint: Endpoint, options: DialOptions): Promise<net.Socket> {
+  return endpoint.scheme === 'tls' ? dialTls(endpoint, options) : dialTcp(endpoint, options);
+}
+
+/** Resolve with `socket` once `event` fires (and `check` finds nothing wrong), within the connect timeout. */
+function whenConnected<T extends net.Socket>(socket: T, event: string, options: ConnectOptions, target: string, check: (() => Error | null) | null): Promise<T> {
   return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) return reject(new AbortedError());
-    const secure = endpoint.scheme === 'tls';
-    const socket = secure
-      ? tls.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, ...clientTlsOptions(endpoint.host, options.tls) } as tls.ConnectionOptions).setNoDelay(true)
-      : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, allowHalfOpen: true });
-    const connectEvent = secure ? 'secureConnect' : 'connect';
     let timer: NodeJS.Timeout | null = null;
     const cleanup = (): void => {
       if (timer !== null) clearTimeout(timer);
       socket.removeListener('error', onError);
-      socket.removeListener(connectEvent, onConnect);
+      socket.removeListener(event, onConnect);
       options.signal?.removeEventListener('abort', onAbort);
     };
     const onError = (err: Error): void => {
@@ -71,10 +107,9 @@ export function connectStream(endpoint: Endpoint, options: ConnectOptions): Prom
       socket.destroy();
       reject(fromConnectError(err, target));
     };
-    const pin = secure ? pinOf(options.tls) : undefined;
     const onConnect = (): void => {
-      const mismatch = pin === undefined ? null : pinMismatch(socket as tls.TLSSocket, pin, target);
-      if (mismatch !== null) return onError(mismatch);
+      const problem = check?.() ?? null;
+      if (problem !== null) return onError(problem);
       cleanup();
       resolve(socket);
     };
@@ -84,7 +119,7 @@ export function connectStream(endpoint: Endpoint, options: ConnectOptions): Prom
       reject(new AbortedError());
     };
     socket.once('error', onError);
-    socket.once(connectEvent, onConnect);
+    socket.once(event, onConnect);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.timeoutMs > 0) {
       timer = setTimeout(() => {

@@ -5,10 +5,10 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_ENDPOINT } from '../../endpoint.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SECURE_SCHEMES, SERVICE_DRAIN_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from '../../server/options.js';
+import { certificateFor } from '../../server/certificate.js';
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SERVICE_DRAIN_TIMEOUT_MS, type ServeOptions } from '../../server/options.js';
 import { serve } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
-import { loadTlsMaterial } from '../../transports/tls-material.js';
 import { formatDuration, formatSize, parseSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -242,21 +242,14 @@ async function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings 
 
 /** The primary of --workers N: one throwaway certificate for all, then supervise until a signal. */
 async function runPrimary(options: ServeOptions, count: number, log: Logger, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
-  const resolved = resolveServeOptions(options);
-  const secure = resolved.endpoints.some((e) => SECURE_SCHEMES.has(e.scheme));
-  if (certOut !== undefined && !secure) writeCertificate(certOut, null, log);
+  const material = await certificateFor(options); // validates every option too, before anything forks
+  if (certOut !== undefined) writeCertificate(certOut, material?.certPem ?? null, log);
   let env: Record<string, string> | undefined;
-  let fingerprint256: string | undefined;
-  if (secure) {
-    // Loaded (or made) here, once: a client must see the same certificate whichever worker serves it.
-    const material = await loadTlsMaterial(options.tls ?? {}, resolved.endpoints);
-    if (material.selfSigned) {
-      log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
-      env = workerTlsEnv({ cert: material.certPem, key: material.keyPem });
-    }
-    if (certOut !== undefined) writeCertificate(certOut, material.certPem, log);
-    fingerprint256 = material.fingerprint256;
+  if (material?.selfSigned) {
+    log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
+    env = workerTlsEnv({ cert: material.certPem, key: material.keyPem });
   }
+  const fingerprint256 = material?.fingerprint256;
   const result = await supervise({
     count,
     log,
