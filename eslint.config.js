@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Scripts that report to a person may print.
-    files: ['bench/**/*.ts', 'bench/**/*.mjs', 'test/**/*.ts'],
+    files: ['benchmarks/**/*.ts', 'benchmarks/**/*.mjs', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -29,7 +29,7 @@ export type { BenchResult } from './bench/result.js';
 export type { LatencySummary } from './bench/histogram.js';
 export type { TickInfo } from './bench/engine.js';
 
-export { get } from './http-client/get.js';
-export type { GetResponse, Hop } from './http-client/get.js';
+export { get, request } from './http-client/request.js';
+export type { GetResponse, Hop } from './http-client/request.js';
 export type { GetOptions, RetryInfo } from './http-client/options.js';
 export type { Timing } from './http-client/timing.js';

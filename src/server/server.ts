@@ -1,6 +1,7 @@
 /**
  * serve(): one echo server over any number of listeners, with shared limits, events and a graceful drain.
  */
+import type { Endpoint } from '../endpoint.js';
 import { ConnectionLimiter, type RefusalReason as LimitReason } from '../limits/connection-limiter.js';
 import { IdleSweeper } from '../limits/idle-sweeper.js';
 import { TypedEmitter } from '../typed-emitter.js';
@@ -16,6 +17,7 @@ import type {
   DatagramOutcome,
   Listener,
   PeerInfo,
+  Transport,
   TransportContext,
 } from '../transports/transport.js';
 import { SECURE_SCHEMES, resolveServeOptions, type ServeOptions, type ServerLimits, type TransportSettings } from './options.js';
@@ -90,6 +92,9 @@ export function flushWindowMs(drainMs: number): number {
 
 type State = 'listening' | 'draining' | 'closed';
 
+/** Not exported from the package: only serve() starts a server's listeners. */
+const kListen = Symbol('netecho.server.listen');
+
 export class EchoServer extends TypedEmitter<ServerEvents> {
   readonly limits: ServerLimits;
   readonly #limiter: ConnectionLimiter;
@@ -127,7 +132,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
   #finishTimer: NodeJS.Timeout | null = null;
   #deadlineTimer: NodeJS.Timeout | null = null;
   #finishing = false;
-  readonly context: TransportContext;
+  readonly #context: TransportContext;
 
   /** The certificate served on tls://, wss:// and https:// (null when none of them is served). */
   readonly certificate: { readonly pem: string; readonly fingerprint256: string; readonly selfSigned: boolean } | null;
@@ -138,7 +143,7 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     this.certificate = tls === null ? null : { pem: tls.certPem, fingerprint256: tls.fingerprint256, selfSigned: tls.selfSigned };
     this.#limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerIp, limits.capLoopbackPerIp);
     this.#idle = new IdleSweeper(limits.idleTimeoutMs, (handle) => handle.destroy('idle-timeout'));
-    this.context = {
+    this.#context = {
       limits,
       settings,
       tls,
@@ -179,9 +184,9 @@ export class EchoServer extends TypedEmitter<ServerEvents> {
     return this.#state !== 'listening';
   }
 
-  /** @internal Used by serve() while starting. */
-  addListener_(listener: Listener): void {
-    this.#listeners.push(listener);
+  /** Start each listener (serve() calls it once); on a failure, what started is closed by the caller. */
+  async [kListen](plan: ReadonlyArray<{ endpoint: Endpoint; transport: Transport }>): Promise<void> {
+    for (const { endpoint, transport } of plan) this.#listeners.push(await transport(endpoint, this.#context));
   }
 
   /**
@@ -304,7 +309,7 @@ export async function serve(options: ServeOptions = {}): Promise<EchoServer> {
   const tls = needsTls ? await loadTlsMaterial(options.tls ?? {}, endpoints) : null;
   const server = new EchoServer(limits, settings, tls);
   try {
-    for (const { endpoint, transport } of plan) server.addListener_(await transport(endpoint, server.context));
+    await server[kListen](plan);
   } catch (err) {
     await server.destroy();
     throw err;

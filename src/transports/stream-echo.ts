@@ -13,9 +13,18 @@
  */
 import type net from 'node:net';
 import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
-import type { CloseReason, ConnectionHandle, TransportContext } from './transport.js';
+import { closeInfo, type CloseReason, type ConnectionHandle, type TransportContext } from './transport.js';
 
 const kConn = Symbol('netecho.stream.connection');
+
+/** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
+const DEFAULT_HIGH_WATER_MARK = 16 * 1024;
+
+/** The writable high-water mark of an echo socket under `context`'s limits. */
+export function streamHighWaterMark(context: TransportContext): number {
+  return Math.min(DEFAULT_HIGH_WATER_MARK, context.limits.maxQueuedBytes);
+}
+
 
 export interface EchoSocket extends net.Socket {
   [kConn]: StreamConnection;
@@ -165,16 +174,10 @@ function socketOnClose(this: EchoSocket): void {
 }
 
 function reportClose(conn: StreamConnection, wire: EchoSocket, fallback: CloseReason): void {
-  conn.context.closed(conn, {
-    id: conn.id,
-    transport: conn.transport,
-    remoteAddress: conn.remoteAddress,
-    remotePort: conn.remotePort,
-    reason: conn.reason ?? fallback,
-    bytesIn: conn.counting ? conn.bytesIn : wire.bytesRead,
-    bytesOut: conn.counting ? conn.bytesOut : wire.bytesWritten,
-    durationMs: Date.now() - conn.openedAt,
-  });
+  conn.context.closed(
+    conn,
+    closeInfo(conn, conn.reason ?? fallback, conn.counting ? conn.bytesIn : wire.bytesRead, conn.counting ? conn.bytesOut : wire.bytesWritten),
+  );
 }
 
 export interface Admission {

@@ -5,15 +5,13 @@
  * be adopted (a Node without the internals this relies on), the plain 'data' path is used.
  */
 import net from 'node:net';
-import { formatEndpoint, type Endpoint } from '../endpoint.js';
-import { fromListenError } from '../errors.js';
+import type { Endpoint } from '../endpoint.js';
+import { listenStream } from './listen.js';
 import { admitSocket } from './admit.js';
 import { describeConnection } from './describe.js';
-import { admitStream, socketOnRead, socketOnReadDumping, startEcho } from './stream-echo.js';
+import { admitStream, socketOnRead, socketOnReadDumping, startEcho, streamHighWaterMark } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
-/** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
-const DEFAULT_HIGH_WATER_MARK = 16 * 1024;
 /** libuv reads at most this much per callback. */
 const READ_BUFFER_SIZE = 64 * 1024;
 
@@ -58,45 +56,6 @@ function onConnection(state: ListenerState, raw: net.Socket): void {
   startEcho(conn, { socket, onread: adopted !== null, preamble });
 }
 
-/**
- * Listen with `server`, resolving with the Listener once it listens. Shared by TCP, TLS and the web listeners;
- * `onClose` runs when the listener closes (or fails to start).
- */
-export function listenStream(
-  server: net.Server,
-  endpoint: Endpoint,
-  context: TransportContext,
-  onClose?: () => void,
-): Promise<Listener> {
-  const target = formatEndpoint(endpoint);
-  return new Promise((resolve, reject) => {
-    const onStartError = (err: Error): void => {
-      onClose?.();
-      reject(fromListenError(err, target));
-    };
-    server.once('error', onStartError);
-    server.listen({ host: endpoint.host, port: endpoint.port }, () => {
-      server.removeListener('error', onStartError);
-      // After start, accept errors (EMFILE) are reported, not fatal: the listener keeps serving.
-      server.on('error', (err) => context.warn(err));
-      const address = server.address() as net.AddressInfo;
-      resolve({
-        url: formatEndpoint({ scheme: endpoint.scheme, host: address.address, port: address.port, path: '' }),
-        close: () =>
-          new Promise<void>((done) => {
-            // close() stops accepting now; its callback waits for connections, which the server drains itself.
-            onClose?.();
-            if (server.listening) server.close();
-            done();
-          }),
-      });
-    });
-  });
-}
-
-export function streamHighWaterMark(context: TransportContext): number {
-  return Math.min(DEFAULT_HIGH_WATER_MARK, context.limits.maxQueuedBytes);
-}
 
 /** Listen for TCP echo clients on `endpoint`. */
 export const listenTcp: Transport = (endpoint: Endpoint, context: TransportContext): Promise<Listener> => {

@@ -9,10 +9,10 @@ import tls from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
 import { admitSocket } from './admit.js';
 import { describeSocket, tcpSocketOf } from './describe.js';
-import { admitStream, startEcho, type StreamConnection } from './stream-echo.js';
-import { listenStream, streamHighWaterMark } from './tcp.js';
-import { MIN_TLS_VERSION } from './tls-material.js';
-import type { CloseReason, Listener, Transport, TransportContext } from './transport.js';
+import { admitStream, startEcho, streamHighWaterMark, type StreamConnection } from './stream-echo.js';
+import { listenStream } from './listen.js';
+import { onTlsClientError, tlsServerOptions } from './tls-server.js';
+import type { Listener, Transport, TransportContext } from './transport.js';
 
 const kTls = Symbol('netecho.tls.connection');
 type Wire = net.Socket & { [kTls]?: StreamConnection };
@@ -21,33 +21,19 @@ function wireOf(socket: tls.TLSSocket): Wire {
   return tcpSocketOf<Wire>(socket);
 }
 
-/**
- * Why a connection ended before its handshake was done. Node reports a client that went away and a client
- * refused after the handshake (mutual TLS, unauthorized) alike, as ECONNRESET; one that sent nothing at all (a
- * TCP health check, ncat -z) left, anything else failed its handshake.
- */
-export function handshakeCloseReason(err: NodeJS.ErrnoException, wire: net.Socket): CloseReason {
-  if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'handshake-timeout';
-  if (err.code === 'ECONNRESET' && wire.bytesRead === 0) return 'client-closed';
-  return 'handshake-failed';
-}
-
 /** Listen for TLS echo clients on `endpoint`. Needs the server's TLS material. */
 export const listenTls: Transport = (endpoint: Endpoint, context: TransportContext): Promise<Listener> => {
   const material = context.tls;
   if (material === null) throw new Error('listenTls: no TLS material'); // serve() loads it for secure schemes
-  const server = tls.createServer({
-    cert: material.certPem,
-    key: material.keyPem,
-    minVersion: MIN_TLS_VERSION,
-    // Half-open only once the handshake is done (secureConnection): before it, a client that closes (a health
-    // check, ncat -z, a client rejecting the certificate) must free its slot at once, not at the handshake timeout.
-    allowHalfOpen: false,
-    noDelay: true,
-    highWaterMark: streamHighWaterMark(context),
-    handshakeTimeout: context.settings.tlsHandshakeTimeoutMs,
-    ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
-  } as tls.TlsOptions);
+  const server = tls.createServer(
+    tlsServerOptions(material, context.settings, {
+      // Half-open only once the handshake is done (secureConnection): before it, a client that closes (a health
+      // check, ncat -z, a client rejecting the certificate) must free its slot at once, not at the handshake timeout.
+      allowHalfOpen: false,
+      noDelay: true,
+      highWaterMark: streamHighWaterMark(context),
+    } as tls.TlsOptions),
+  );
 
   server.on('connection', (raw: Wire) => {
     const admitted = admitSocket(context, 'tls', raw);
@@ -56,13 +42,7 @@ export const listenTls: Transport = (endpoint: Endpoint, context: TransportConte
     raw[kTls] = conn;
   });
 
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    const wire = wireOf(socket);
-    const conn = wire[kTls];
-    if (conn !== undefined) conn.reason ??= handshakeCloseReason(err, wire);
-    // Node reports a failed or timed-out handshake here but leaves the socket open.
-    socket.destroy();
-  });
+  server.on('tlsClientError', onTlsClientError((wire) => (wire as Wire)[kTls], wireOf));
 
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     const wire = wireOf(socket);

@@ -64,6 +64,26 @@ export interface CloseInfo extends PeerInfo {
   readonly durationMs: number;
 }
 
+/** An open connection as the close report needs it. */
+export interface OpenConnection extends PeerInfo {
+  /** Date.now() when it was admitted. */
+  readonly openedAt: number;
+}
+
+/** The close report of a connection, with its byte counts. */
+export function closeInfo(conn: OpenConnection, reason: CloseReason, bytesIn: number, bytesOut: number): CloseInfo {
+  return {
+    id: conn.id,
+    transport: conn.transport,
+    remoteAddress: conn.remoteAddress,
+    remotePort: conn.remotePort,
+    reason,
+    bytesIn,
+    bytesOut,
+    durationMs: Date.now() - conn.openedAt,
+  };
+}
+
 /** What the server can ask of any open connection. */
 export interface ConnectionHandle {
   /** A number that changes whenever a byte moves either way (for the server's idle sweep). */

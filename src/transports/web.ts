@@ -9,7 +9,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import type tls from 'node:tls';
 import type { WebSocket } from 'ws';
 import type { ServerHttp2Session } from 'node:http2';
 import type { Endpoint } from '../endpoint.js';
@@ -19,10 +18,9 @@ import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
 import { applyCors } from './cors.js';
 import { reflect, sendJson, sendRawJson, targetPath } from './reflect.js';
-import { listenStream } from './tcp.js';
-import { handshakeCloseReason } from './tls.js';
-import { MIN_TLS_VERSION } from './tls-material.js';
-import type { CloseReason, ConnectionHandle, Listener, Transport, TransportContext } from './transport.js';
+import { listenStream } from './listen.js';
+import { onTlsClientError, tlsServerOptions } from './tls-server.js';
+import { closeInfo, type CloseReason, type ConnectionHandle, type Listener, type Transport, type TransportContext } from './transport.js';
 import { WebSocketEcho, type UpgradeTarget } from './websocket.js';
 
 const kWeb = Symbol('netecho.web.connection');
@@ -100,17 +98,7 @@ class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
 
 function reportClose(conn: WebConnection, context: TransportContext): void {
   disarmStall(conn);
-  const wire = conn.wire;
-  context.closed(conn, {
-    id: conn.id,
-    transport: conn.transport,
-    remoteAddress: conn.remoteAddress,
-    remotePort: conn.remotePort,
-    reason: conn.reason ?? 'client-closed',
-    bytesIn: wire.bytesRead,
-    bytesOut: wire.bytesWritten,
-    durationMs: Date.now() - conn.openedAt,
-  });
+  context.closed(conn, closeInfo(conn, conn.reason ?? 'client-closed', conn.wire.bytesRead, conn.wire.bytesWritten));
 }
 
 function wireOf(socket: net.Socket): WebSocketOf {
@@ -144,13 +132,10 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     secure && material !== null
       ? https.createServer({
           ...base,
-          cert: material.certPem,
-          key: material.keyPem,
-          minVersion: MIN_TLS_VERSION,
-          // https:// offers HTTP/2 too (http2.ts hands those connections over); wss:// is WebSocket over HTTP/1.1.
-          ALPNProtocols: reflects ? ['h2', 'http/1.1'] : ['http/1.1'],
-          handshakeTimeout: context.settings.tlsHandshakeTimeoutMs,
-          ...(material.clientCaPem !== undefined && { ca: material.clientCaPem, requestCert: true, rejectUnauthorized: true }),
+          ...tlsServerOptions(material, context.settings, {
+            // https:// offers HTTP/2 too (http2.ts hands those connections over); wss:// is WebSocket over HTTP/1.1.
+            ALPNProtocols: reflects ? ['h2', 'http/1.1'] : ['http/1.1'],
+          }),
         })
       : http.createServer(base);
   server.maxHeadersCount = h.maxHeaders + 1; // one more than allowed, so the handler can see the flood and say 431
@@ -168,13 +153,7 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     context.opened(conn, conn);
   });
 
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    const wire = wireOf(socket);
-    const conn = wire[kWeb];
-    if (conn !== undefined) conn.reason ??= handshakeCloseReason(err, wire);
-    // Node reports a failed or timed-out handshake here but leaves the socket open.
-    socket.destroy();
-  });
+  server.on('tlsClientError', onTlsClientError((wire) => (wire as WebSocketOf)[kWeb], wireOf));
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     const wire = wireOf(socket);

@@ -2,7 +2,7 @@
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
-import { get, type GetResponse, type Hop } from '../../http-client/get.js';
+import { get, type GetResponse, type Hop } from '../../http-client/request.js';
 import { GET_DEFAULTS, type GetOptions } from '../../http-client/options.js';
 import { formatDuration } from '../../units.js';
 import { EXIT } from '../exit-codes.js';

@@ -14,7 +14,7 @@ import { messageInFlags } from '../flags.js';
 import { addClientTlsOptions, clientTlsFlags, type ClientTlsFlags } from '../options.js';
 import { jsonLine } from '../output/json.js';
 import { formatPingSummary } from '../output/ping.js';
-import { get } from '../../http-client/get.js';
+import { request } from '../../http-client/request.js';
 import type { ClientTlsOptions } from '../../client/tls-options.js';
 import type { WebSocketClientOptions } from '../../client/websocket-options.js';
 
@@ -150,7 +150,7 @@ async function runOne(url: string, text: string, flags: SendFlags, tls: ClientTl
 /** http(s)://: POST the message (or stdin) once and show the reply as it is; --json in send's usual shape. */
 async function runHttpPost(url: string, message: string | undefined, flags: SendFlags, tls: ClientTlsOptions | undefined, io: CliIo): Promise<number> {
   const body = message === '-' || (message === undefined && stdinHasData()) ? await readAll(io.stdin) : Buffer.from(message ?? DEFAULT_MESSAGE);
-  const reply = await get(url, {
+  const reply = await request(url, {
     method: 'POST',
     data: body,
     headers: [`content-type: text/plain; charset=utf-8`, ...(flags.header ?? [])],

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const PEERS = `${ROOT}bench/peers/`;
+export const PEERS = `${ROOT}benchmarks/peers/`;
 export const BUILD = `${ROOT}.bench-tmp/`;
 export const SERVER_CORE = '0';
 export const CLIENT_CORE = '1';
@@ -26,7 +26,7 @@ export interface Running {
 
 export const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-/** Build bench/peers/NAME.go once into .bench-tmp/; null when Go is missing or the build fails. */
+/** Build benchmarks/peers/NAME.go once into .bench-tmp/; null when Go is missing or the build fails. */
 export function goBinary(name: string): string | null {
   if (!has('go')) return null;
   mkdirSync(BUILD, { recursive: true });
@@ -94,8 +94,8 @@ export const median = (xs: number[]): number => {
 };
 
 /** docs/benchmarks.md keeps the transport tables between these markers; each harness rewrites only its part. */
-export const TRANSPORTS_BEGIN = '<!-- bench/transports.ts: begin -->';
-export const TRANSPORTS_END = '<!-- bench/transports.ts: end -->';
+export const TRANSPORTS_BEGIN = '<!-- benchmarks/transports.ts: begin -->';
+export const TRANSPORTS_END = '<!-- benchmarks/transports.ts: end -->';
 
 /** The marked transports section of a document, or ''. */
 export function transportsSection(doc: string): string {

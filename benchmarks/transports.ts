@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     TRANSPORTS_BEGIN,
     '## TLS and WebSocket echo beside peers',
     '',
-    `Produced by \`npm run bench:transports\` (bench/transports.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+    `Produced by \`npm run bench:transports\` (benchmarks/transports.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
       `${cpus()[0]?.model ?? 'unknown CPU'}: each server alone on core 0, netecho bench (closed loop) on core 1, ${SECONDS} s after ${WARMUP} s ` +
       `warm-up, ${ROUNDS} interleaved rounds, medians; server CPU per round trip from /proc/PID/stat. Ratios are to the peer in the same table.`,
     '',

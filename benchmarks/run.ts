@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   const doc = render(cells, active, samples, idle, client, key);
   if (PRINT || IDLE_ONLY) process.stdout.write(doc);
   else {
-    // Keep the TLS and WebSocket tables that bench/transports.ts wrote.
+    // Keep the TLS and WebSocket tables that benchmarks/transports.ts wrote.
     const path = `${ROOT}docs/benchmarks.md`;
     const kept = existsSync(path) ? transportsSection(readFileSync(path, 'utf8')) : '';
     writeFileSync(path, kept === '' ? doc : `${doc}\n${kept}\n`);
@@ -249,7 +249,7 @@ function render(
   const lines: string[] = [
     '# Benchmarks',
     '',
-    `Produced by \`npm run bench${QUICK ? ' -- --quick' : ''}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+    `Produced by \`npm run bench${QUICK ? ' -- --quick' : ''}\` (benchmarks/run.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores shared with other work. Each server alone, pinned to core 0; the load ` +
       `(netecho bench, closed loop) pinned to core 1; ${SECONDS} s measured after ${WARMUP} s warm-up per cell; ${ROUNDS} interleaved rounds; medians. ` +
       'Server CPU is user+system time from /proc/PID/stat over the measured window divided by the round trips in it. ' +

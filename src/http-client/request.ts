@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { clientTlsOptions, pinOf } from '../client/tls-options.js';
 import { AbortedError, InvalidArgumentError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
 import { resolveGetOptions, type GetConfig, type GetOptions } from './options.js';
@@ -50,13 +50,22 @@ function statusText(status: number): string {
 }
 
 /**
- * Make a request and read the whole response.
+ * The tutorial's `requests.get(url)`: request() with GET, or POST when a body is given (as `method` may say
+ * otherwise). The same errors.
+ */
+export function get(url: string | URL, options: GetOptions = {}): Promise<GetResponse> {
+  return request(url, options);
+}
+
+/**
+ * Make a request (any method) and read the whole response: redirects, retries, timing.
+ * Options are get()'s (the name GetOptions is kept for it).
  * @throws ERR_NETECHO_INVALID_URL, ERR_NETECHO_INVALID_ARGUMENT (before any connection);
  *   ERR_NETECHO_CONNECT_REFUSED, ERR_NETECHO_HOST_NOT_FOUND, ERR_NETECHO_TIMEOUT, ERR_NETECHO_TLS,
  *   ERR_NETECHO_CONNECTION_RESET, ERR_NETECHO_PROTOCOL (a body over maxBody, a redirect without Location),
  *   ERR_NETECHO_ABORTED. An HTTP error status is not an error: check `status`.
  */
-export async function get(url: string | URL, options: GetOptions = {}): Promise<GetResponse> {
+export async function request(url: string | URL, options: GetOptions = {}): Promise<GetResponse> {
   const config = resolveGetOptions(url, options);
   const sink: { current: ConnectionMarks | null; last: net.Socket | null } = { current: null, last: null };
   const dispatcher = makeDispatcher(config, sink);
@@ -189,7 +198,7 @@ async function attempt(
   sink.current = null;
   const start = performance.now();
   try {
-    const res = await request(target, {
+    const res = await undiciRequest(target, {
       dispatcher,
       method: method as Dispatcher.HttpMethod,
       headers: { 'user-agent': USER_AGENT, ...(!config.raw && { 'accept-encoding': ACCEPT_ENCODING }), ...headers },

@@ -1,6 +1,6 @@
 /**
  * Hostile cases from docs/security.md, measured against `netecho serve` run as its own process.
- * Run: npm run build && node dist/bench/hostile.js   (about a minute; loopback only; every loop bounded)
+ * Run: npm run build && node dist/benchmarks/hostile.js   (about a minute; loopback only; every loop bounded)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

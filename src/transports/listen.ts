@@ -1,0 +1,42 @@
+/** Listening for connection-based transports (tcp, tls, and the web listeners): start, report, stop accepting. */
+import type net from 'node:net';
+import { formatEndpoint, type Endpoint } from '../endpoint.js';
+import { fromListenError } from '../errors.js';
+import type { Listener, TransportContext } from './transport.js';
+
+/**
+ * Listen with `server`, resolving with the Listener once it listens. Shared by TCP, TLS and the web listeners;
+ * `onClose` runs when the listener closes (or fails to start).
+ */
+export function listenStream(
+  server: net.Server,
+  endpoint: Endpoint,
+  context: TransportContext,
+  onClose?: () => void,
+): Promise<Listener> {
+  const target = formatEndpoint(endpoint);
+  return new Promise((resolve, reject) => {
+    const onStartError = (err: Error): void => {
+      onClose?.();
+      reject(fromListenError(err, target));
+    };
+    server.once('error', onStartError);
+    server.listen({ host: endpoint.host, port: endpoint.port }, () => {
+      server.removeListener('error', onStartError);
+      // After start, accept errors (EMFILE) are reported, not fatal: the listener keeps serving.
+      server.on('error', (err) => context.warn(err));
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        url: formatEndpoint({ scheme: endpoint.scheme, host: address.address, port: address.port, path: '' }),
+        close: () =>
+          new Promise<void>((done) => {
+            // close() stops accepting now; its callback waits for connections, which the server drains itself.
+            onClose?.();
+            if (server.listening) server.close();
+            done();
+          }),
+      });
+    });
+  });
+}
+
