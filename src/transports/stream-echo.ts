@@ -12,8 +12,9 @@
  * its queue drains; if the queue makes no progress for sendStallTimeout, close the connection.
  */
 import type net from 'node:net';
-import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
-import { closeInfo, type CloseReason, type ConnectionHandle, type TransportContext } from './transport.js';
+import { armStall, disarmStall } from '../limits/stall.js';
+import { AdmittedConnection, type Peer } from './connection.js';
+import { closeInfo, type CloseReason, type TransportContext } from './transport.js';
 
 const kConn = Symbol('netecho.stream.connection');
 
@@ -30,22 +31,11 @@ export interface EchoSocket extends net.Socket {
   [kConn]: StreamConnection;
 }
 
-export class StreamConnection implements ConnectionHandle, StallWatched {
+export class StreamConnection extends AdmittedConnection {
   /** The socket echoed on; the wire itself until a TLS handshake hands over its TLS socket. */
   socket: EchoSocket;
-  /** The socket whose byte counters show activity: the TCP socket under TLS, else the socket itself. */
-  readonly wire: net.Socket;
   readonly context: TransportContext;
-  readonly transport: string;
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly openedAt: number;
-  reason: CloseReason | null = null;
   paused = false;
-  finishing = false;
-  stallTimer: NodeJS.Timeout | null = null;
-  stallMark = 0;
   /** Plaintext bytes, counted on the 'data' path (a TLS socket's own counters are the wire's). */
   counting = false;
   /** True once startEcho() ran (for TLS: the handshake finished). */
@@ -53,38 +43,17 @@ export class StreamConnection implements ConnectionHandle, StallWatched {
   bytesIn = 0;
   bytesOut = 0;
 
-  constructor(
-    wire: net.Socket,
-    context: TransportContext,
-    transport: string,
-    peer: { id: number; remoteAddress: string; remotePort: number },
-  ) {
+  constructor(wire: net.Socket, context: TransportContext, transport: string, peer: Peer) {
+    super(wire, transport, peer);
     this.socket = wire as EchoSocket;
-    this.wire = wire;
     this.context = context;
-    this.transport = transport;
-    this.id = peer.id;
-    this.remoteAddress = peer.remoteAddress;
-    this.remotePort = peer.remotePort;
-    this.openedAt = Date.now();
-  }
-
-  activity(): number {
-    return this.wire.bytesRead + this.wire.bytesWritten;
   }
 
   queued(): number {
     return this.socket.writableLength;
   }
 
-  stalled(): void {
-    this.destroy('send-stall');
-  }
-
-  finish(): void {
-    if (this.finishing) return;
-    this.finishing = true;
-    this.reason ??= 'drain-deadline';
+  protected onFinish(): void {
     const socket = this.socket;
     // Keep reading but discard (see `finishing` in the read paths): closing with unread input would send RST
     // and could destroy echoes still in flight.

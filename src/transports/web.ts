@@ -13,50 +13,29 @@ import type { WebSocket } from 'ws';
 import type { ServerHttp2Session } from 'node:http2';
 import type { Endpoint } from '../endpoint.js';
 import { addHttp2 } from './http2.js';
-import { armStall, disarmStall, type StallWatched } from '../limits/stall.js';
+import { armStall, disarmStall } from '../limits/stall.js';
+import { AdmittedConnection } from './connection.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
 import { applyCors } from './cors.js';
 import { reflect, sendJson, sendRawJson, targetPath } from './reflect.js';
 import { listenStream } from './listen.js';
 import { onTlsClientError, tlsServerOptions } from './tls-server.js';
-import { closeInfo, type CloseReason, type ConnectionHandle, type Listener, type Transport, type TransportContext } from './transport.js';
+import { closeInfo, type CloseReason, type Listener, type Transport, type TransportContext } from './transport.js';
 import { WebSocketEcho, type UpgradeTarget } from './websocket.js';
 
 const kWeb = Symbol('netecho.web.connection');
 type WebSocketOf = net.Socket & { [kWeb]?: WebConnection };
 
-class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
-  readonly wire: net.Socket;
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly openedAt = Date.now();
-  readonly transport: string;
+class WebConnection extends AdmittedConnection implements UpgradeTarget {
   ws: WebSocket | null = null;
-  reason: CloseReason | null = null;
-  finishing = false;
   /** Replies not yet done (pipelined requests are answered in order). */
   readonly pending = new Set<http.ServerResponse>();
   /** The socket HTTP/1.1 speaks on (the TLS socket for https). */
   http: net.Socket | null = null;
   /** The HTTP/2 session, when the connection speaks HTTP/2. */
   h2: ServerHttp2Session | null = null;
-  stallTimer: NodeJS.Timeout | null = null;
-  stallMark = 0;
   stallSentMark = 0;
-
-  constructor(wire: net.Socket, transport: string, id: number, remoteAddress: string, remotePort: number) {
-    this.wire = wire;
-    this.transport = transport;
-    this.id = id;
-    this.remoteAddress = remoteAddress;
-    this.remotePort = remotePort;
-  }
-
-  activity(): number {
-    return this.wire.bytesRead + this.wire.bytesWritten;
-  }
 
   /** Reply bytes waiting for a client that is not reading (Node stops parsing its next request meanwhile). */
   queued(): number {
@@ -73,14 +52,7 @@ class WebConnection implements ConnectionHandle, UpgradeTarget, StallWatched {
     return this.pending.size > 0 && this.ws === null;
   }
 
-  stalled(): void {
-    this.destroy('send-stall');
-  }
-
-  finish(): void {
-    if (this.finishing) return;
-    this.finishing = true;
-    this.reason ??= 'drain-deadline';
+  protected onFinish(): void {
     if (this.ws !== null) this.ws.close(1001, 'server shutting down');
     else if (this.h2 !== null) this.h2.close(); // GOAWAY: streams under way finish, no new ones
     else if (this.pending.size === 0) (this.http ?? this.wire).end();
@@ -146,7 +118,7 @@ export const listenWeb: Transport = (endpoint: Endpoint, context: TransportConte
     const admitted = admitSocket(context, scheme, raw);
     if (admitted === null) return;
     const { id, remoteAddress, remotePort } = admitted;
-    const conn = new WebConnection(raw, scheme, id, remoteAddress, remotePort);
+    const conn = new WebConnection(raw, scheme, { id, remoteAddress, remotePort });
     raw[kWeb] = conn;
     // Reported on the next tick: a TLS handshake's failure is reported (tlsClientError) just after this event.
     raw.once('close', () => process.nextTick(reportClose, conn, context));

@@ -34,6 +34,14 @@ export abstract class Connection {
   /** Called every few milliseconds: messages sent before `before` and not echoed are late. */
   abstract expire(before: number, now: number): void;
 
+  /** Echo bytes arrived: counted; false when the connection is already done (they are ignored). */
+  protected received(len: number): boolean {
+    if (!this.alive) return false;
+    this.echoed = true;
+    this.rec.echoed(len);
+    return true;
+  }
+
   onEnd(): void {
     if (!this.alive) return;
     if (this.rec.running) this.fail(this.owed ? 'shortReads' : 'closed');

@@ -39,11 +39,9 @@ export class EchoConnection extends Connection {
 
   /** `len` bytes of echo in `chunk` (possibly a shared read buffer: nothing here may keep it). */
   onData(chunk: Buffer, len: number): void {
-    if (!this.alive) return;
+    if (!this.received(len)) return;
     const payload = this.payload;
     const size = payload.length;
-    this.echoed = true;
-    this.rec.echoed(len);
     let rx = this.#rx;
     let i = 0;
     let completed = 0;

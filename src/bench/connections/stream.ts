@@ -38,11 +38,9 @@ export class StreamConnection extends Connection {
   }
 
   onData(chunk: Buffer, len: number): void {
-    if (!this.alive) return;
+    if (!this.received(len)) return;
     const payload = this.payload;
     const size = payload.length;
-    this.echoed = true;
-    this.rec.echoed(len);
     let rx = this.#rx;
     for (let i = 0; i < len; ) {
       const n = Math.min(size - rx, len - i);
