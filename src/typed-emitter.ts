@@ -3,7 +3,7 @@
  */
 import { EventEmitter } from 'node:events';
 
-type EventMap<T> = { [K in keyof T]: unknown[] };
+export type EventMap<T> = { [K in keyof T]: unknown[] };
 
 // Declaration merging narrows EventEmitter's signatures to the event map E.
 export declare interface TypedEmitter<E extends EventMap<E>> {

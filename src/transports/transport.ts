@@ -19,6 +19,12 @@ export type CloseReason =
   | 'message-too-big'
   | 'protocol-error'
   | 'heartbeat-timeout'
+  /** Relay: the client's credentials were refused (or never came). */
+  | 'auth-failed'
+  /** Relay: a member whose outgoing queue reached its cap, with the `close` slow-consumer policy. */
+  | 'slow-consumer'
+  /** Relay: a client far over its message rate. */
+  | 'rate-limited'
   | 'error';
 
 /** What became of one datagram (UDP). Stable strings. */
@@ -94,16 +100,14 @@ export interface ConnectionHandle {
   destroy(reason: CloseReason): void;
 }
 
-/** What a transport gets from the server. */
-export interface TransportContext {
+/** What any listener gets from its server (echo or relay): limits, settings, certificates and bookkeeping. */
+export interface ListenerContext {
   readonly limits: ServerLimits;
   readonly settings: TransportSettings;
   /** Certificates, when a secure scheme is served. */
   readonly tls: TlsMaterial | null;
   /** True once the server is draining: datagram transports stop answering. */
   readonly draining: () => boolean;
-  /** Count one datagram and what became of it (the server reports drops). */
-  datagram(outcome: DatagramOutcome, remoteAddress: string, remotePort: number, bytes: number): void;
   /** Ask to admit a peer. Returns an id, or null when a limit refuses it (already counted and reported). */
   admit(transport: string, remoteAddress: string, remotePort: number): number | null;
   /** A connection admitted by admit() is open. */
@@ -112,10 +116,16 @@ export interface TransportContext {
   closed(handle: ConnectionHandle, info: CloseInfo): void;
   /** A listener-level problem that does not stop the server (for example EMFILE on accept). */
   warn(err: Error): void;
-  /** Bytes received from a peer (only called when settings.dump is on). `data` may be reused after the call. */
-  dump(peer: PeerInfo, data: Uint8Array, kind: DataKind): void;
   /** An HTTP request was answered (for the access log). */
   request(info: RequestInfo): void;
+}
+
+/** What the echo transports get: a listener's context, and the echo server's own reports. */
+export interface TransportContext extends ListenerContext {
+  /** Count one datagram and what became of it (the server reports drops). */
+  datagram(outcome: DatagramOutcome, remoteAddress: string, remotePort: number, bytes: number): void;
+  /** Bytes received from a peer (only called when settings.dump is on). `data` may be reused after the call. */
+  dump(peer: PeerInfo, data: Uint8Array, kind: DataKind): void;
 }
 
 export interface Listener {
