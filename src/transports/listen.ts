@@ -2,7 +2,7 @@
 import type net from 'node:net';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { fromListenError } from '../errors.js';
-import type { Listener, TransportContext } from './transport.js';
+import type { Listener, ListenerContext } from './transport.js';
 
 /**
  * Listen with `server`, resolving with the Listener once it listens. Shared by TCP, TLS and the web listeners;
@@ -11,7 +11,7 @@ import type { Listener, TransportContext } from './transport.js';
 export function listenStream(
   server: net.Server,
   endpoint: Endpoint,
-  context: TransportContext,
+  context: ListenerContext,
   onClose?: () => void,
 ): Promise<Listener> {
   const target = formatEndpoint(endpoint);
