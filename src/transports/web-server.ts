@@ -21,7 +21,7 @@ import { sendJson, sendRawJson, targetPath } from './reflect.js';
 import { listenStream } from './listen.js';
 import { onTlsClientError, tlsServerOptions } from './tls-server.js';
 import { closeInfo, type CloseReason, type Listener, type ListenerContext } from './transport.js';
-import type { UpgradeTarget } from './websocket.js';
+import type { UpgradeTarget } from './websocket-gate.js';
 
 const kWeb = Symbol('netecho.web.connection');
 type WebSocketOf = net.Socket & { [kWeb]?: WebConnection };
