@@ -23,6 +23,9 @@ export const SCHEMES = Object.keys(DEFAULT_PORTS) as Scheme[];
 /** Where netecho serves when given no URL, and where `send` connects by default. */
 export const DEFAULT_ENDPOINT = 'tcp://127.0.0.1:65432';
 
+/** Where `netecho relay` listens when given no URL. */
+export const DEFAULT_ENDPOINT_RELAY = 'ws://127.0.0.1:8765';
+
 export interface Endpoint {
   readonly scheme: Scheme;
   /** Host name or IP address, without brackets. */

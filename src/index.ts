@@ -33,3 +33,9 @@ export { get, request } from './http-client/request.js';
 export type { GetResponse, Hop } from './http-client/request.js';
 export type { GetOptions, RetryInfo } from './http-client/options.js';
 export type { Timing } from './http-client/timing.js';
+
+export { relay } from './relay/relay.js';
+export { RelayServer } from './relay/server.js';
+export type { RelayEvents, RelayStats, RelayDropReason, RelayRefusal } from './relay/server.js';
+export type { RelayOptions, SlowConsumerPolicy } from './relay/options.js';
+export type { Notice } from './relay/envelope.js';

@@ -4,16 +4,13 @@
  * until the sweep makes room (a flood of spoofed sources cannot grow it without bound).
  */
 
-interface Bucket {
-  tokens: number;
-  last: number;
-}
+import { TokenBucket } from './token-bucket.js';
 
 export class RateLimiter {
   readonly #rate: number;
   readonly #burst: number;
   readonly #maxKeys: number;
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets = new Map<string, TokenBucket>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(ratePerSecond: number, options: { burst?: number; maxKeys?: number; sweepMs?: number } = {}) {
@@ -29,15 +26,10 @@ export class RateLimiter {
     let b = this.#buckets.get(key);
     if (b === undefined) {
       if (this.#buckets.size >= this.#maxKeys) return false;
-      b = { tokens: this.#burst, last: now };
+      b = new TokenBucket(this.#rate, this.#burst, now);
       this.#buckets.set(key, b);
-    } else {
-      b.tokens = Math.min(this.#burst, b.tokens + ((now - b.last) * this.#rate) / 1000);
-      b.last = now;
     }
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return b.take(now);
   }
 
   /** Keys being tracked. */
@@ -47,8 +39,7 @@ export class RateLimiter {
 
   /** Forget buckets that have refilled completely (nothing to remember about them). */
   sweep(now = performance.now()): void {
-    const fullAfterMs = (this.#burst / this.#rate) * 1000;
-    for (const [key, b] of this.#buckets) if (now - b.last >= fullAfterMs) this.#buckets.delete(key);
+    for (const [key, b] of this.#buckets) if (b.full(now)) this.#buckets.delete(key);
   }
 
   stop(): void {
