@@ -1,42 +1,36 @@
 /** `netecho serve [URL...]`: the echo service, with its logs and the drain on SIGINT/SIGTERM. */
-import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_ENDPOINT } from '../../endpoint.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { certificateFor } from '../../server/certificate.js';
-import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SERVICE_DRAIN_TIMEOUT_MS, type ServeOptions } from '../../server/options.js';
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS, type ServeOptions } from '../../server/options.js';
 import { serve } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { formatDuration, formatSize, parseSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { countFlag, fileFlag, logSettings, type LogFlags } from '../options.js';
+import { logSettings } from '../options.js';
 import { attachLogs, stopFields, type DumpSettings } from '../serve/logs.js';
-import { SIGNAL_EXIT, onStopSignals } from '../serve/signals.js';
+import { runService } from '../serve/run.js';
+import {
+  addConnectionFlags,
+  addServiceLogFlags,
+  addTlsServerFlags,
+  addWebSocketServerFlags,
+  serviceOptions,
+  workersFlag,
+  writeCertificate,
+  type ServiceFlags,
+} from '../serve/service-flags.js';
+import { onStopSignals } from '../serve/signals.js';
 import { supervise } from '../serve/supervisor.js';
 import { PrimaryLink, isWorker, reportListening, withPrimaryTls, workerTlsEnv } from '../serve/worker.js';
 
-interface ServeFlags extends LogFlags {
-  maxConnections?: string;
-  maxConnectionsPerIp?: string;
-  idleTimeout?: string;
-  sendStallTimeout?: string;
+interface ServeFlags extends ServiceFlags {
   maxQueued?: string;
-  drainTimeout?: string;
-  workers?: string;
-  json?: boolean;
-  cert?: string;
-  key?: string;
-  selfSigned?: boolean;
-  clientCa?: string;
-  tlsHandshakeTimeout?: string;
   describe?: boolean;
   wsMaxMessage?: string;
-  wsDeflate?: boolean;
-  origin?: string[];
-  wsHeartbeat?: string;
   httpMaxBody?: string;
   revealSecrets?: boolean;
   headerTimeout?: string;
@@ -47,7 +41,6 @@ interface ServeFlags extends LogFlags {
   udpRate?: string;
   dump?: string;
   dumpMax?: string;
-  certOut?: string;
   cors?: boolean | string;
 }
 
@@ -55,7 +48,7 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
   const L = DEFAULT_LIMITS;
   const S = DEFAULT_SETTINGS;
   const size = (n: number): string => formatSize(n).replace(' ', '');
-  program
+  const cmd = program
     .command('serve')
     .summary('run the echo service')
     .description(
@@ -68,28 +61,15 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
         'connections still open are finished (what was read is written back), and whatever is open at the ' +
         'deadline is closed. A second signal closes everything at once.',
     )
-    .argument('[url...]', 'scheme://host:port to listen on, e.g. tcp://127.0.0.1:65432 http://[::1]:8080')
-    .option('--max-connections <n>', `open connections in total, more are reset (default ${L.maxConnections})`)
-    .option('--max-connections-per-ip <n>', `open connections from one IP address (default ${L.maxConnectionsPerIp})`)
-    .option('--idle-timeout <duration>', `close after no byte either way for this long; 0 = never (default ${formatDuration(L.idleTimeoutMs)})`)
-    .option(
-      '--send-stall-timeout <duration>',
-      `close a client that stops reading its echo for this long; 0 = never (default ${formatDuration(L.sendStallTimeoutMs)})`,
-    )
+    .argument('[url...]', 'scheme://host:port to listen on, e.g. tcp://127.0.0.1:65432 http://[::1]:8080');
+  addConnectionFlags(cmd, 'its echo');
+  cmd
     .option('--max-queued <size>', `bytes queued for a client before reading from it pauses (default ${formatSize(L.maxQueuedBytes).replace(' ', '')})`)
-    .option('--drain-timeout <duration>', `on SIGINT/SIGTERM, how long until the process exits at the latest; 0 = at once (default ${formatDuration(SERVICE_DRAIN_TIMEOUT_MS)})`)
-    .option('--workers <n>', 'processes sharing the listeners, for more cores (default 1)')
-    .option('--describe', 'tcp/tls/ws: first send one line of JSON about the connection (peer, TLS details)')
-    .option('--cert <file>', 'tls/wss/https: certificate chain (PEM), with --key')
-    .option('--key <file>', 'tls/wss/https: private key (PEM)')
-    .option('--self-signed', 'tls/wss/https: make a throwaway certificate at start; its SHA-256 fingerprint is logged')
-    .option('--cert-out <file>', 'tls/wss/https: write the certificate served (PEM) to FILE, for clients to trust with --ca (or pin with --pin)')
-    .option('--client-ca <file>', 'mutual TLS: refuse clients without a certificate signed by a CA in this PEM file')
-    .option('--tls-handshake-timeout <duration>', `close TLS handshakes not done in this long (default ${formatDuration(S.tlsHandshakeTimeoutMs)})`)
-    .option('--ws-max-message <size>', `largest WebSocket message; bigger closes with 1009 (default ${size(S.websocket.maxMessageBytes)})`)
-    .option('--ws-deflate', 'offer permessage-deflate compression (default off)')
-    .option('--origin <origin>', 'accept WebSocket upgrades only from this Origin (repeat for more)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--ws-heartbeat <duration>', `ping WebSocket clients this often, drop silent ones; 0 = never (default ${formatDuration(S.websocket.heartbeatMs)})`)
+    .option('--describe', 'tcp/tls/ws: first send one line of JSON about the connection (peer, TLS details)');
+  addTlsServerFlags(cmd);
+  cmd.option('--ws-max-message <size>', `largest WebSocket message; bigger closes with 1009 (default ${size(S.websocket.maxMessageBytes)})`);
+  addWebSocketServerFlags(cmd);
+  cmd
     .option('--http-max-body <size>', `largest request body reflected, 413 beyond (default ${size(S.http.maxBodyBytes)})`)
     .option('--reveal-secrets', 'show Authorization, Cookie and Proxy-Authorization in reflections instead of [redacted]')
     .option('--header-timeout <duration>', `time to receive request headers (default ${formatDuration(S.http.headersTimeoutMs)})`)
@@ -100,35 +80,20 @@ export function registerServe(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--cors [origin]', 'http/https: let pages on ORIGIN (any origin without one) read the reflection; preflights answered')
     .option('--udp-rate <n>', `datagrams per second answered per source address (default ${S.udp.ratePerSource})`)
     .option('--dump <format>', 'log everything received, each chunk, message or datagram on a line: text (UTF-8, controls escaped) or hex')
-    .option('--dump-max <size>', `bytes shown per chunk with --dump; the rest is counted (default ${DEFAULT_DUMP_MAX})`)
-    .option('--log-level <level>', 'debug, info, warn, error or silent (default info)')
-    .option('--log-format <format>', 'text or json (default text)')
-    .option('-q, --quiet', 'log warnings and errors only (same as --log-level warn)')
-    .option('--json', 'print the listening URLs on stdout as one JSON object')
-    .action((urls: string[], flags: ServeFlags) => setExit(runServe(urls, flags, io)));
+    .option('--dump-max <size>', `bytes shown per chunk with --dump; the rest is counted (default ${DEFAULT_DUMP_MAX})`);
+  addServiceLogFlags(cmd);
+  cmd.action((urls: string[], flags: ServeFlags) => setExit(runServe(urls, flags, io)));
 }
 
 /** The flags as serve() options, as typed: the library validates them (once) and names what is wrong. */
 function toServeOptions(urls: string[], flags: ServeFlags): ServeOptions {
-  const pair = flags.cert !== undefined && flags.key !== undefined;
+  const shared = serviceOptions(flags);
   return {
+    ...shared,
     listen: urls.length > 0 ? urls : DEFAULT_ENDPOINT,
-    maxConnections: flags.maxConnections,
-    maxConnectionsPerIp: flags.maxConnectionsPerIp,
-    idleTimeout: flags.idleTimeout,
-    sendStallTimeout: flags.sendStallTimeout,
     maxQueued: flags.maxQueued,
-    drainTimeout: flags.drainTimeout ?? SERVICE_DRAIN_TIMEOUT_MS,
     describe: flags.describe,
-    tls: {
-      // Read only as a pair: one without the other is the library's error to name, not a missing file.
-      cert: pair ? fileFlag(flags.cert, '--cert') : flags.cert,
-      key: pair ? fileFlag(flags.key, '--key') : flags.key,
-      clientCa: fileFlag(flags.clientCa, '--client-ca'),
-      selfSigned: flags.selfSigned,
-      handshakeTimeout: flags.tlsHandshakeTimeout,
-    },
-    websocket: { maxMessage: flags.wsMaxMessage, deflate: flags.wsDeflate, origins: flags.origin, heartbeat: flags.wsHeartbeat },
+    websocket: { ...shared.websocket, maxMessage: flags.wsMaxMessage },
     http: {
       maxBody: flags.httpMaxBody,
       revealSecrets: flags.revealSecrets,
@@ -157,17 +122,6 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   return workers > 1 ? runPrimary(options, workers, log, flags.certOut, io, json) : runSingle(options, log, dump, flags.certOut, io, json);
 }
 
-/** --cert-out: the certificate served, for clients to trust (--ca) in another terminal. */
-function writeCertificate(path: string, pem: string | null, log: Logger): void {
-  if (pem === null) throw new InvalidArgumentError('--cert-out needs a tls://, wss:// or https:// URL to serve');
-  try {
-    writeFileSync(path, pem, { mode: 0o644 });
-  } catch (err) {
-    throw new InvalidArgumentError(`cannot write --cert-out "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  log.info(`certificate written to ${path}`);
-}
-
 /** --dump text|hex and --dump-max SIZE (default 256 bytes shown per chunk, message or datagram). */
 function dumpFlags(flags: ServeFlags): DumpSettings | null {
   if (flags.dump === undefined) {
@@ -180,44 +134,11 @@ function dumpFlags(flags: ServeFlags): DumpSettings | null {
 
 const DEFAULT_DUMP_MAX = 256;
 
-/** --workers: at most 4 per core; more only add context switches and memory. */
-function workersFlag(value: string | undefined): number {
-  const n = countFlag(value, '--workers') ?? 1;
-  const cores = availableParallelism();
-  if (n > cores * 4) {
-    throw new InvalidArgumentError(`invalid --workers: ${n} is more than ${cores * 4} (4 per core on this machine's ${cores}); more workers than cores only add overhead`);
-  }
-  return n;
-}
-
 /** One process: serve until a signal, then drain (a second signal forces). */
 async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings | null, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
   const server = await serve(options);
   attachLogs(server, log, dump);
-  const certificate = server.certificate;
-  if (certificate?.selfSigned) log.info(`self-signed certificate, SHA-256 fingerprint ${certificate.fingerprint256}`);
-  if (certOut !== undefined) writeCertificate(certOut, certificate?.pem ?? null, log);
-  const closed = new Promise<void>((resolve) => server.once('closed', resolve));
-  let exitCode: number = EXIT.OK;
-  // Handlers before the URL is printed: whoever reads it may signal at once.
-  const removeSignals = onStopSignals((signal, n) => {
-    if (n === 1) {
-      // Close first, then say so: whoever reads the line may rely on new connections being refused.
-      void server.close();
-      log.warn(`${signal}: draining ${server.connections} connection(s), at most ${formatDuration(server.limits.drainTimeoutMs)}; signal again to close at once`);
-    } else {
-      exitCode = SIGNAL_EXIT[signal];
-      log.warn(`${signal}: closing all connections now`);
-      void server.destroy();
-    }
-  });
-  for (const url of server.addresses) log.info(`listening on ${url}`);
-  const doc = { addresses: server.addresses, ...(certificate !== null && { fingerprint256: certificate.fingerprint256 }) };
-  io.stdout.write(json ? `${JSON.stringify(doc)}\n` : server.addresses.map((a) => `${a}\n`).join(''));
-  await closed;
-  removeSignals();
-  log.info(stopFields(server.stats), 'stopped');
-  return exitCode;
+  return runService(server, { log, io, json, certOut, stopFields: () => stopFields(server.stats) });
 }
 
 /** A worker: serve, report to the primary, and drain when it asks or goes away. */
