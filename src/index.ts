@@ -39,3 +39,5 @@ export { RelayServer } from './relay/server.js';
 export type { RelayEvents, RelayStats, RelayDropReason, RelayRefusal } from './relay/server.js';
 export type { RelayOptions, SlowConsumerPolicy } from './relay/options.js';
 export type { Notice } from './relay/envelope.js';
+export { chat, ChatSession } from './client/chat.js';
+export type { ChatOptions, ChatEvent, ChatEvents } from './client/chat.js';

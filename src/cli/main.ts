@@ -8,6 +8,8 @@ import { NetechoError } from '../errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerGet } from './commands/get.js';
 import { registerSend } from './commands/send.js';
+import { registerChat } from './commands/chat.js';
+import { registerRelay } from './commands/relay.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT, EXIT_FOR_CODE } from './exit-codes.js';
 import { messageInFlags } from './flags.js';
@@ -25,7 +27,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     pending = p;
   };
   const program = new Command('netecho')
-    .description('A network echo toolkit: echo server, client and load tools over TCP, TLS, UDP, WebSocket and HTTP.')
+    .description('A network echo toolkit: echo server, client, load generator and real-time relay over TCP, TLS, UDP, WebSocket and HTTP.')
     .version(version(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
@@ -44,12 +46,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         '  netecho send ws://127.0.0.1:8080 hello\n  netecho send http://127.0.0.1:8080/path hello    # prints the JSON reflection\n' +
         '  netecho send tcp://127.0.0.1:65432 hi --count 5 --interval 200ms\n  cat file | netecho send tcp://127.0.0.1:65432 > copy\n' +
         '  netecho get https://api.github.com/events --timing\n' +
-        '  netecho bench tcp://127.0.0.1:65432 -c 50 --size 1KiB --duration 10s\n',
+        '  netecho bench tcp://127.0.0.1:65432 -c 50 --size 1KiB --duration 10s\n' +
+        '  netecho relay ws://127.0.0.1:8765 tcp://127.0.0.1:6667          # rooms: ws://127.0.0.1:8765/lobby\n' +
+        '  netecho chat ws://127.0.0.1:8765/lobby --name alice\n',
     );
   registerServe(program, io, setExit);
   registerSend(program, io, setExit);
   registerGet(program, io, setExit);
   registerBench(program, io, setExit);
+  registerRelay(program, io, setExit);
+  registerChat(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }

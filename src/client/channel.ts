@@ -44,7 +44,8 @@ export function webSocketUrl(endpoint: Endpoint): string {
 }
 
 /**
- * Connect a WebSocket client (permessage-deflate off, as on the server by default).
+ * Connect a WebSocket client (permessage-deflate off, as on the server by default). It comes back paused: what the
+ * server sent with its upgrade response would otherwise be emitted before the caller could listen. Listen, then resume().
  * @throws the connect errors, ERR_NETECHO_TLS, ERR_NETECHO_PROTOCOL when the upgrade is refused
  */
 export function connectWebSocket(endpoint: Endpoint, options: ConnectOptions & { maxPayload?: number }): Promise<WebSocket> {
@@ -78,6 +79,7 @@ export function connectWebSocket(endpoint: Endpoint, options: ConnectOptions & {
     const onOpen = (): void => {
       cleanup();
       ws.removeListener('error', ignore);
+      ws.pause();
       resolve(ws);
     };
     const onError = (err: Error): void => {
@@ -117,5 +119,6 @@ async function openWebSocket(endpoint: Endpoint, options: ConnectOptions): Promi
     }
   });
   duplex = createWebSocketStream(ws, { decodeStrings: false, allowHalfOpen: true });
+  ws.resume();
   return duplex;
 }

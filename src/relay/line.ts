@@ -34,6 +34,8 @@ class LineConnection extends AdmittedConnection {
   /** Bytes of a line not complete yet. */
   partial: Buffer[] = [];
   partialBytes = 0;
+  /** The client has sent all it will (FIN): end our side once the lines held are handled. */
+  ending = false;
 
   constructor(wire: net.Socket, transport: string, peer: Peer) {
     super(wire, transport, peer);
@@ -112,7 +114,7 @@ export function listenRelayLines(endpoint: Endpoint, context: RelayContext): Pro
   let server: net.Server;
   if (secure) {
     if (context.tls === null) throw new Error('listenRelayLines: no TLS material'); // relay() loads it for tls://
-    server = tls.createServer(tlsServerOptions(context.tls, context.settings, { noDelay: true } as tls.TlsOptions));
+    server = tls.createServer(tlsServerOptions(context.tls, context.settings, { noDelay: true, allowHalfOpen: true } as tls.TlsOptions));
     server.on('tlsClientError', onTlsClientError((w) => (w as Wire)[kLine], wireOf));
     server.on('secureConnection', (socket: tls.TLSSocket) => {
       const conn = wireOf(socket)[kLine];
@@ -121,7 +123,8 @@ export function listenRelayLines(endpoint: Endpoint, context: RelayContext): Pro
       start(hub, conn, context.settings.tlsHandshakeTimeoutMs);
     });
   } else {
-    server = net.createServer({ noDelay: true });
+    // Half-open: lines that came just before the client's FIN are still handled (its token checked, then published).
+    server = net.createServer({ noDelay: true, allowHalfOpen: true });
   }
   server.on('connection', (raw: Wire) => {
     const admitted = admitSocket(context, transport, raw);
@@ -150,6 +153,14 @@ function start(hub: RelayHub, conn: LineConnection, authTimeoutMs: number): void
     conn.reason ??= err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'client-reset' : 'error';
   });
   socket.on('data', (chunk: Buffer) => onData(hub, conn, chunk));
+  socket.on('end', () => {
+    // A last line without its newline is a line too.
+    if (conn.partialBytes > 0 && conn.partialBytes <= hub.settings.maxMessageBytes) onLine(hub, conn, Buffer.concat(conn.partial));
+    conn.partial = [];
+    conn.partialBytes = 0;
+    conn.ending = true;
+    if (conn.waiting === null) conn.socket.end();
+  });
   if (!hub.authRequired) {
     conn.waiting = [];
     void become(hub, conn, Promise.resolve(null));
@@ -206,6 +217,7 @@ function resume(hub: RelayHub, conn: LineConnection): void {
   conn.waiting = null;
   while (held.length > 0 && conn.waiting === null) onLine(hub, conn, held.shift() as Buffer);
   if (held.length > 0) (conn.waiting as Buffer[] | null)?.unshift(...held);
+  else if (conn.ending && conn.waiting === null) conn.socket.end();
 }
 
 /** Run `work` for `conn`, holding its next lines until it is done (commands are answered in order). */

@@ -53,5 +53,7 @@ class WsLink extends EventEmitter implements Link {
 
 export async function dialWsLink(o: LinkOptions): Promise<Link> {
   const ws = await connectWebSocket(o.endpoint, { timeoutMs: o.timeoutMs, tls: o.tls });
-  return new WsLink(ws, o.onEcho);
+  const link = new WsLink(ws, o.onEcho);
+  ws.resume();
+  return link;
 }

@@ -1,6 +1,12 @@
-/** serve's log lines: one per connection opened and closed, refusals and drops (rate-limited), the drain. */
+/**
+ * The services' log lines: one per connection opened and closed, refusals (rate-limited), the drain; serve adds
+ * the access log, dropped datagrams and --dump; relay adds refused clients and joins.
+ */
 import type { Logger } from 'pino';
+import type { CoreEvents, CoreStats } from '../../server/core.js';
 import type { EchoServer, ServerStats } from '../../server/server.js';
+import type { RelayServer, RelayStats } from '../../relay/server.js';
+import type { TypedEmitter } from '../../typed-emitter.js';
 import { formatDuration } from '../../units.js';
 
 const REFUSAL_LINES_PER_SECOND = 20;
@@ -13,6 +19,8 @@ const WARN_REASONS: ReadonlySet<string> = new Set([
   'handshake-timeout',
   'heartbeat-timeout',
   'message-too-big',
+  'slow-consumer',
+  'rate-limited',
 ]);
 
 export interface DumpSettings {
@@ -44,6 +52,26 @@ export function attachLogs(server: EchoServer, log: Logger, dump: DumpSettings |
       log.info(fields, 'data');
     });
   }
+  attachCoreLogs(server, log);
+  const drops = lineLimiter(log, 'dropped datagram');
+  server.on('dropped', (d) => drops.line({ peer: peerOf(d.remoteAddress, d.remotePort), reason: d.reason }));
+  server.once('closed', () => drops.flush());
+}
+
+/** The relay's lines: the core's, refused clients (rate-limited), and joins and leaves at debug level. */
+export function attachRelayLogs(server: RelayServer, log: Logger): void {
+  attachCoreLogs(server, log);
+  const denied = lineLimiter(log, 'denied');
+  server.on('denied', (d) => denied.line({ reason: d.reason, transport: d.transport, detail: d.detail }));
+  server.once('closed', () => denied.flush());
+  if (log.isLevelEnabled('debug')) {
+    server.on('join', (j) => log.debug({ id: j.id, name: j.name, room: j.room }, 'join'));
+    server.on('leave', (j) => log.debug({ id: j.id, name: j.name, room: j.room }, 'leave'));
+  }
+}
+
+/** What every server logs: connections opened and closed, refusals, the drain, warnings. */
+function attachCoreLogs(server: TypedEmitter<CoreEvents>, log: Logger): void {
   if (log.isLevelEnabled('info')) {
     server.on('connection', (c) => log.info({ id: c.id, transport: c.transport, peer: peerOf(c.remoteAddress, c.remotePort) }, 'open'));
   }
@@ -63,12 +91,7 @@ export function attachLogs(server: EchoServer, log: Logger, dump: DumpSettings |
   // A flood of refusals or dropped datagrams must not become a flood of log lines.
   const refusals = lineLimiter(log, 'refused');
   server.on('refused', (r) => refusals.line({ peer: peerOf(r.remoteAddress, r.remotePort), reason: r.reason }));
-  const drops = lineLimiter(log, 'dropped datagram');
-  server.on('dropped', (d) => drops.line({ peer: peerOf(d.remoteAddress, d.remotePort), reason: d.reason }));
-  server.once('closed', () => {
-    refusals.flush();
-    drops.flush();
-  });
+  server.once('closed', () => refusals.flush());
   server.on('deadline', (d) => log.warn(`drain deadline: finishing ${d.connections} connection(s)${d.flushMs > 0 ? `, closing them in ${formatDuration(d.flushMs)}` : ''}`));
   server.on('warning', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, err.message));
 }
@@ -77,7 +100,24 @@ export function attachLogs(server: EchoServer, log: Logger, dump: DumpSettings |
 export function stopFields(stats: ServerStats): Record<string, number> {
   const d = stats.datagrams;
   const datagrams = d.received > 0 ? { 'datagrams.received': d.received, 'datagrams.echoed': d.echoed, ...nonZero('datagrams.dropped', d.dropped) } : {};
-  return { accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed), ...datagrams };
+  return { ...coreStopFields(stats), ...datagrams };
+}
+
+export function relayStopFields(stats: RelayStats): Record<string, number | string> {
+  const m = stats.messages;
+  return {
+    ...coreStopFields(stats),
+    'messages.received': m.received,
+    'messages.published': m.published,
+    'messages.delivered': m.delivered,
+    ...nonZero('messages.dropped', m.dropped),
+    ...nonZero('denied', stats.denied),
+    ...(stats.broker.state !== 'local' && { 'broker.reconnects': stats.broker.reconnects, 'broker.undelivered': stats.broker.undelivered }),
+  };
+}
+
+function coreStopFields(stats: CoreStats): Record<string, number> {
+  return { accepted: stats.accepted, ...nonZero('refused', stats.refused), ...nonZero('closed', stats.closed) };
 }
 
 /** At most REFUSAL_LINES_PER_SECOND warnings a second with `message`, then one line with the count left out. */
