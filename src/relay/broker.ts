@@ -8,10 +8,14 @@ import { MemoryHistory, type Recovery } from './history.js';
 
 export type { Recovery } from './history.js';
 
-/** What a broker hands up: publications and presence from other instances. */
+/** What a broker hands up: publications and presence from other instances, and the state of its link. */
 export interface BrokerSink {
+  /** This instance, as the others know it. */
+  readonly nodeId: string;
   publication(pub: Publication): void;
   notice(notice: Notice): void;
+  /** The link to the other instances went down, or came back ("ready"). */
+  brokerState(state: 'ready' | 'down', detail: string): void;
 }
 
 export interface BrokerStats {
@@ -21,23 +25,40 @@ export interface BrokerStats {
   reconnects: number;
   /** Publications that could not be carried to other instances (the link was down). */
   undelivered: number;
-  /** History kept (in memory, or in Redis Streams). */
+  /** Why the link is down (null when it is not). */
+  error: string | null;
+  /** History kept (in memory, or in Redis Streams: then the messages are Redis's, and bytes 0 as not measured). */
   history: { messages: number; bytes: number };
 }
 
+/** A member as presence knows it: its key ("NODE/ID", unique across instances) and its name. */
+export interface Presence {
+  readonly key: string;
+  readonly name: string;
+}
+
+/** Who is in a room: the first names in order (at most WHO_LIMIT), and how many in all. */
+export interface Who {
+  names: string[];
+  count: number;
+}
+
+/** Names a /who or members notice lists; the count says how many more there are. */
+export const WHO_LIMIT = 100;
+
 export interface Broker {
-  /** Number `pub` (its id), keep it when there is history, and carry it to the other instances. */
+  /** Number `pub` (its id), keep it when there is history, and carry it to the other instances. Never rejects. */
   publish(pub: Publication): void | Promise<void>;
   /** Carry presence (join, leave) to the other instances. */
   announce(notice: Notice): void;
   /** What a client that last saw `since` in `room` missed. */
   recover(room: string, since: string): Recovery | Promise<Recovery>;
-  /** Members of `room` on other instances, by name. */
-  remoteMembers(room: string): Promise<string[]>;
-  /** This instance's members of `room` (kept for other instances' /who), on each change. */
-  present(room: string, members: readonly string[]): void;
-  /** The room is empty here and need not be numbered on. */
-  forget(room: string): void;
+  /** `member` joined `room` here: resolves once the other instances deliver the room to it and list it. */
+  joined(room: string, member: Presence): void | Promise<void>;
+  /** `member` left `room` here (`emptied`: it was the last one here). */
+  left(room: string, member: Presence, emptied: boolean): void;
+  /** Who is in `room` on every instance; null when this instance's own list is all there is. */
+  who(room: string): Promise<Who> | null;
   readonly stats: BrokerStats;
   close(): Promise<void>;
 }
@@ -60,18 +81,18 @@ export class LocalBroker implements Broker {
     return this.#history.recover(room, since);
   }
 
-  remoteMembers(): Promise<string[]> {
-    return Promise.resolve([]);
+  joined(): void {}
+
+  left(room: string, _member: Presence, emptied: boolean): void {
+    if (emptied) this.#history.forget(room);
   }
 
-  present(): void {}
-
-  forget(room: string): void {
-    this.#history.forget(room);
+  who(): null {
+    return null;
   }
 
   get stats(): BrokerStats {
-    return { state: 'local', reconnects: 0, undelivered: 0, history: this.#history.size };
+    return { state: 'local', reconnects: 0, undelivered: 0, error: null, history: this.#history.size };
   }
 
   close(): Promise<void> {

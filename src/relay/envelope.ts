@@ -64,7 +64,8 @@ const NEWLINE = Buffer.from('\n');
 export type Notice =
   | { type: 'join' | 'leave'; room: string; from: string; ts: number }
   | { type: 'gap'; room: string; missed: number | null; reason: string; ts: number }
-  | { type: 'members'; room: string; members: string[]; ts: number }
+  /** The first names (at most 100), and how many members there are in all. */
+  | { type: 'members'; room: string; members: string[]; count: number; ts: number }
   | { type: 'error'; error: string; room?: string; ts: number };
 
 /** A notice as a chat line: "* alice joined lobby". */
@@ -77,7 +78,7 @@ export function noticeLine(n: Notice): string {
     case 'gap':
       return `* ${n.missed === null ? 'some' : n.missed} message(s) in ${n.room} could not be delivered (${n.reason})`;
     case 'members':
-      return `* in ${n.room}: ${n.members.join(', ')}`;
+      return `* in ${n.room}: ${n.members.join(', ') || 'nobody'}${n.count > n.members.length ? ` and ${n.count - n.members.length} more` : ''}`;
     case 'error':
       return `! ${n.error}`;
   }

@@ -4,6 +4,7 @@
  */
 import type { ListenerContext } from '../transports/transport.js';
 import type { Grants } from './auth.js';
+import type { Who } from './broker.js';
 import type { Member } from './member.js';
 import type { RelaySettings } from './options.js';
 
@@ -29,8 +30,10 @@ export interface RelayHub {
   leave(member: Member, room: string): void;
   /** A message from `member` to `room`. */
   publish(member: Member, room: string, data: Buffer, binary: boolean): void;
-  /** Who is in `room`, on every instance. */
-  who(room: string): Promise<string[]>;
+  /** Who is in `room`, on every instance: the first names, and how many. */
+  who(room: string): Promise<Who>;
+  /** `member` goes by `name` from now on. */
+  rename(member: Member, name: string): void;
 }
 
 /** What a relay listener gets: the server's listener context, and the hub. */

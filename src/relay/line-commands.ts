@@ -1,5 +1,6 @@
 /** The line protocol's commands: /join, /leave, /nick, /who, /rooms, /format, /help, /quit (and /auth, first). */
 import type { Grants } from './auth.js';
+import { noticeLine } from './envelope.js';
 import type { RelayHub } from './hub.js';
 import type { Member, MemberFormat } from './member.js';
 import { checkNickname, checkRoomName } from './names.js';
@@ -54,14 +55,14 @@ export function command(hub: RelayHub, member: CommandTarget, text: string, inOr
       if (member.grants.name !== null) return conn.say('! your name comes from your token');
       const problem = arg === undefined ? 'needs a name: /nick NAME' : checkNickname(arg);
       if (problem !== null || arg === undefined) return conn.say(`! /nick: ${problem}`);
-      member.name = arg;
+      hub.rename(member, arg);
       return conn.say(`* you are ${arg}`);
     }
     case '/who': {
       const room = arg ?? member.current;
       if (room === null) return conn.say('! /who ROOM');
       return inOrder(
-        hub.who(room).then((names) => conn.say(`* in ${room}: ${names.join(', ') || 'nobody'}`)),
+        hub.who(room).then((who) => conn.say(noticeLine({ type: 'members', room, members: who.names, count: who.count, ts: 0 }))),
       );
     }
     case '/rooms':

@@ -5,13 +5,17 @@
 import { loadTlsMaterial } from '../transports/tls-material.js';
 import { kListen, type ListenPlan } from '../server/core.js';
 import { SECURE_SCHEMES } from '../server/options.js';
-import { LocalBroker } from './broker.js';
+import { LocalBroker, type Broker } from './broker.js';
 import { MemoryHistory } from './history.js';
 import type { RelayContext } from './hub.js';
 import { listenRelayLines } from './line.js';
+import { RedisBroker } from './redis-broker.js';
 import { resolveRelayOptions, type RelayOptions } from './options.js';
 import { RelayServer, kRelayContext } from './server.js';
 import { listenRelayWeb } from './ws.js';
+
+/** How long connecting to Redis may take at start. */
+const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * Start a relay. Resolves once every listener is listening.
@@ -28,12 +32,27 @@ export async function relay(options: RelayOptions = {}): Promise<RelayServer> {
   const { endpoints, limits, settings, relay: r } = resolveRelayOptions(options);
   const tls = endpoints.some((e) => SECURE_SCHEMES.has(e.scheme)) ? await loadTlsMaterial(options.tls ?? {}, endpoints) : null;
   const history = new MemoryHistory(r.history, r.historyTtlMs, r.historyMaxBytes);
-  const server = new RelayServer(limits, settings, tls, r, () => new LocalBroker(history));
+  let redis: RedisBroker | null = null;
+  const server: RelayServer = new RelayServer(limits, settings, tls, r, (sink): Broker => {
+    if (r.redis === null) return new LocalBroker(history);
+    redis = new RedisBroker(sink, {
+      url: r.redis,
+      optional: r.redisOptional,
+      nodeId: sink.nodeId,
+      history: r.history,
+      historyTtlMs: r.historyTtlMs,
+      historyMaxBytes: r.historyMaxBytes,
+      connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
+    });
+    return redis;
+  });
   const plan: Array<ListenPlan<RelayContext>> = endpoints.map((endpoint) => ({
     endpoint,
     listen: endpoint.scheme === 'tcp' || endpoint.scheme === 'tls' ? listenRelayLines : listenRelayWeb,
   }));
   try {
+    // Redis first: a relay that cannot share its rooms as asked does not start.
+    if (redis !== null) await (redis as RedisBroker).start();
     await server[kListen](plan, server[kRelayContext]);
   } catch (err) {
     await server.destroy();

@@ -9,7 +9,7 @@ import { ServerCore, type CoreEvents, type CoreStats } from '../server/core.js';
 import type { TlsMaterial } from '../transports/tls-material.js';
 import type { ServerLimits, TransportSettings } from '../transports/settings.js';
 import { AuthRefusal, OPEN, roomAllowed, secretKey, verifyToken, type Grants } from './auth.js';
-import type { Broker, BrokerSink, BrokerStats } from './broker.js';
+import { WHO_LIMIT, type Broker, type BrokerSink, type BrokerStats, type Recovery, type Who } from './broker.js';
 import { Publication, type Notice } from './envelope.js';
 import type { RelayContext, RelayHub } from './hub.js';
 import type { Member } from './member.js';
@@ -17,18 +17,20 @@ import type { RelaySettings } from './options.js';
 import { Rooms, type JoinRefusal } from './rooms.js';
 
 /** Why a message was not delivered to someone, or not published at all. */
-export type RelayDropReason = 'rate-limited' | 'read-only' | 'not-in-room' | 'slow-consumer' | 'broker-down';
+export type RelayDropReason = 'rate-limited' | 'read-only' | 'not-in-room' | 'slow-consumer';
 
 /** Why a client or a join was refused. */
 export type RelayRefusal = JoinRefusal | 'auth' | 'forbidden-room' | 'invalid-room';
 
 export interface RelayEvents extends CoreEvents {
-  /** A member joined a room (here). */
+  /** A member joined a room (here), and other instances deliver the room to it. */
   join: [info: { id: number; name: string; room: string }];
   /** A member left a room (here). */
   leave: [info: { id: number; name: string; room: string }];
   /** A client or a join was refused, with the reason. */
   denied: [info: { reason: RelayRefusal; transport: string; detail: string }];
+  /** The link to the other instances (Redis) went down, or came back. */
+  broker: [info: { state: 'ready' | 'down'; detail: string }];
 }
 
 export interface RelayStats extends CoreStats {
@@ -38,8 +40,10 @@ export interface RelayStats extends CoreStats {
   messages: {
     /** Messages clients sent. */
     received: number;
-    /** Messages published to a room (numbered, carried to other instances). */
+    /** Messages published to a room from here (numbered, carried to other instances). */
     published: number;
+    /** Messages published on other instances, delivered here. */
+    remote: number;
     /** Deliveries to members here (one message to 100 members is 100). */
     delivered: number;
     dropped: Record<RelayDropReason, number>;
@@ -67,8 +71,9 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
   readonly #messages: RelayStats['messages'] = {
     received: 0,
     published: 0,
+    remote: 0,
     delivered: 0,
-    dropped: { 'rate-limited': 0, 'read-only': 0, 'not-in-room': 0, 'slow-consumer': 0, 'broker-down': 0 },
+    dropped: { 'rate-limited': 0, 'read-only': 0, 'not-in-room': 0, 'slow-consumer': 0 },
   };
   /** What its listeners get. */
   readonly [kRelayContext]: RelayContext;
@@ -89,6 +94,11 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
     this.#broker = broker(this);
     this[kRelayContext] = { ...this.listenerContext, hub: this };
     this.once('closed', () => void this.#broker.close());
+  }
+
+  /** A drain tells members at once (1001, or a last line): they can reconnect elsewhere and recover with ?since=. */
+  protected override get finishesAtOnce(): boolean {
+    return true;
   }
 
   get authRequired(): boolean {
@@ -136,15 +146,21 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
       this.refused('forbidden-room', member.transport, room);
       return `your token does not let you into ${room}`;
     }
+    // Recovering: live messages wait until the history is sent, so that none comes twice and none is lost.
+    if (since !== null) member.hold();
     const refusal = this.#rooms.join(member, room);
     if (refusal !== null) {
+      if (since !== null) member.replay([], null);
       this.#denied[refusal]++;
       if (this.listenerCount('denied') > 0) this.emit('denied', { reason: refusal, transport: member.transport, detail: room });
       return refusal === 'max-rooms-per-connection' ? `you are in ${this.settings.maxRoomsPerConnection} rooms already (leave one first)` : `${room} is full, or there are too many rooms (${refusal})`;
     }
-    if (this.listenerCount('join') > 0) this.emit('join', { id: member.id, name: member.name, room });
     this.#presence(room, { type: 'join', room, from: member.name, ts: Date.now() }, member);
-    member.notify({ type: 'members', room, members: await this.who(room), ts: Date.now() });
+    // Once the other instances deliver the room here and list the member, it is in: the join event, and it hears who is in.
+    await this.#broker.joined(room, member);
+    if (this.listenerCount('join') > 0) this.emit('join', { id: member.id, name: member.name, room });
+    const who = await this.who(room);
+    member.notify({ type: 'members', room, members: who.names, count: who.count, ts: Date.now() });
     if (since !== null) await this.#recover(member, room, since);
     return null;
   }
@@ -154,7 +170,14 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
     const emptied = this.#rooms.leave(member, room);
     if (this.listenerCount('leave') > 0) this.emit('leave', { id: member.id, name: member.name, room });
     this.#presence(room, { type: 'leave', room, from: member.name, ts: Date.now() }, member);
-    if (emptied) this.#broker.forget(room);
+    this.#broker.left(room, member, emptied);
+  }
+
+  /** `member` goes by `name` from now on (/nick): presence follows. */
+  rename(member: Member, name: string): void {
+    for (const room of member.rooms) this.#broker.left(room, member, false);
+    member.name = name;
+    for (const room of member.rooms) void this.#broker.joined(room, member);
   }
 
   publish(member: Member, room: string, data: Buffer, binary: boolean): void {
@@ -166,6 +189,7 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
       return;
     }
     const pub = new Publication(room, member.name, member.key, data, binary);
+    this.#messages.published++;
     const before = this.#inFlight.get(member);
     const numbered = this.#broker.publish(pub);
     if (numbered === undefined && before === undefined) {
@@ -183,15 +207,28 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
     });
   }
 
-  async who(room: string): Promise<string[]> {
-    const here = this.#rooms.names(room);
-    const there = await this.#broker.remoteMembers(room);
-    return [...here, ...there].sort();
+  async who(room: string): Promise<Who> {
+    const everywhere = this.#broker.who(room);
+    if (everywhere !== null) {
+      try {
+        return await everywhere;
+      } catch {
+        // The link is down: who is here is what is known.
+      }
+    }
+    const names = this.#rooms.names(room).sort();
+    return { names: names.slice(0, WHO_LIMIT), count: names.length };
   }
 
   /** From another instance: deliver to the members here. */
   publication(pub: Publication): void {
+    this.#messages.remote++;
     this.#fanout(pub);
+  }
+
+  /** The link to the other instances went down or came back. */
+  brokerState(state: 'ready' | 'down', detail: string): void {
+    if (this.listenerCount('broker') > 0) this.emit('broker', { state, detail });
   }
 
   /** Presence from another instance. */
@@ -201,7 +238,6 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
   }
 
   #fanout(pub: Publication): void {
-    this.#messages.published++;
     const members = this.#rooms.members(pub.room);
     if (members === undefined) return;
     const { slowConsumer, maxQueuedBytes } = this.settings;
@@ -217,21 +253,20 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
   #presence(room: string, notice: Notice, subject: Member): void {
     for (const m of this.#rooms.members(room) ?? []) if (m !== subject) m.notify(notice);
     this.#broker.announce(notice);
-    this.#broker.present(room, this.#rooms.names(room));
   }
 
-  /** Send `member` what it missed in `room` since `since`: a gap notice when some is lost, then the messages. */
+  /**
+   * Send `member` (holding live messages since before it joined) what it missed in `room` since `since`: a gap
+   * notice when some is lost, the messages, then the live ones held meanwhile that the history did not have.
+   */
   async #recover(member: Member, room: string, since: string): Promise<void> {
-    const found = this.#broker.recover(room, since);
-    if (!(found instanceof Promise)) {
-      // In memory, in this same turn: no live message can come between the history and what follows it.
-      member.replay(found.messages, found.missed === 0 ? null : { type: 'gap', room, missed: found.missed, reason: found.reason, ts: Date.now() });
-      return;
+    let found: Recovery;
+    try {
+      found = await this.#broker.recover(room, since);
+    } catch {
+      found = { messages: [], missed: null, reason: 'the history could not be read' };
     }
-    // From elsewhere (Redis): hold live messages for the member meanwhile, then drop those the history had.
-    member.hold();
-    const r = await found.catch(() => ({ messages: [], missed: null, reason: 'the history could not be read' }));
-    member.replay(r.messages, r.missed === 0 ? null : { type: 'gap', room, missed: r.missed, reason: r.reason, ts: Date.now() });
+    member.replay(found.messages, found.missed === 0 ? null : { type: 'gap', room, missed: found.missed, reason: found.reason, ts: Date.now() });
   }
 
   /** Tell a member (once a second at most) why its message went nowhere. */

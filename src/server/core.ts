@@ -161,6 +161,14 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
     return this.#state !== 'listening';
   }
 
+  /**
+   * Whether a drain finishes open connections as it starts rather than near its deadline: true for servers whose
+   * clients hold sessions open (the relay), false for the echo, whose clients finish what they are doing.
+   */
+  protected get finishesAtOnce(): boolean {
+    return false;
+  }
+
   /** Start each listener (serve() and relay() call it once); on a failure, the caller destroys the server. */
   async [kListen]<C extends ListenerContext>(plan: ReadonlyArray<ListenPlan<C>>, context: C): Promise<void> {
     for (const { endpoint, listen } of plan) this.#listeners.push(await listen(endpoint, context));
@@ -197,7 +205,12 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
         this.#allClosed = resolve;
       });
       if (drainMs === 0) this.#endDrain();
-      else {
+      else if (this.finishesAtOnce) {
+        // Sessions that would never end by themselves are told at once (WebSocket 1001, a last line), then closed.
+        this.#finishing = true;
+        for (const handle of this.#connections.keys()) handle.finish();
+        this.#deadlineTimer = setTimeout(() => this.#endDrain(), drainMs);
+      } else {
         const flushMs = flushWindowMs(drainMs);
         this.#finishTimer = setTimeout(() => this.#finishAll(flushMs), drainMs - flushMs);
         this.#deadlineTimer = setTimeout(() => this.#endDrain(), drainMs);

@@ -63,8 +63,16 @@ export interface RunningServer {
 }
 
 /** Start `netecho serve` (port 0 by default) and resolve once it printed its first URL. */
-export async function startCliServer(args: string[] = ['tcp://127.0.0.1:0']): Promise<RunningServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCliServer(args: string[] = ['tcp://127.0.0.1:0']): Promise<RunningServer> {
+  return startCliService('serve', args);
+}
+
+/**
+ * Start a long-running command (serve, relay) and resolve once its first stdout line (`url`) is out: a URL, or with
+ * --json the document of its addresses (`addresses` has them either way).
+ */
+export async function startCliService(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServer & { addresses: string[] }> {
+  const child = spawn(process.execPath, [BIN, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   let stdout = '';
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
@@ -78,14 +86,16 @@ export async function startCliServer(args: string[] = ['tcp://127.0.0.1:0']): Pr
     }
   });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  const url = await new Promise<string>((resolve, reject) => {
+  const first = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
       const line = stdout.split('\n')[0];
       if (stdout.includes('\n') && line) resolve(line);
     });
-    void exited.then(({ code }) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+    void exited.then(({ code }) => reject(new Error(`${command} exited with ${code} before listening: ${stderr}`)));
   });
+  const addresses = first.startsWith('{') ? (JSON.parse(first) as { addresses: string[] }).addresses : [first];
+  const url = first;
   const waitForStderr = (pattern: RegExp, limitMs = 10_000): Promise<void> =>
     new Promise((resolve, reject) => {
       if (pattern.test(stderr)) return resolve();
@@ -95,7 +105,8 @@ export async function startCliServer(args: string[] = ['tcp://127.0.0.1:0']): Pr
   return {
     child,
     url,
-    port: Number(url.slice(url.lastIndexOf(':') + 1)),
+    addresses,
+    port: Number(addresses[0]?.slice(addresses[0].lastIndexOf(':') + 1)),
     stderr: () => stderr,
     waitForStderr,
     exited,

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { BIN, runCli, type RunningServer } from '../helpers/cli.js';
-import { PEERS_DIR, missing } from '../helpers/peers.js';
+import { BIN, runCli, startCliService, type RunningServer } from '../helpers/cli.js';
+import { PEERS_DIR, freePort, missing } from '../helpers/peers.js';
+import { RedisServer } from '../helpers/redis.js';
 import { LineClient, WsClient } from '../helpers/relay.js';
 
 /** A Python that has the websockets library (Debian's python3-websockets), or null. */
@@ -18,35 +19,10 @@ function pythonWithWebsockets(): string | null {
   return null;
 }
 
-/** Start `netecho relay` with these arguments; its first stdout line is the JSON document of its addresses. */
-async function startRelay(args: string[]): Promise<{ s: RunningServer; addresses: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'relay', ...args, '--json', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [line] = (await once(child.stdout, 'data')) as [Buffer];
-  const doc = JSON.parse(line.toString()) as { addresses: string[] };
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  const s: RunningServer = {
-    child,
-    url: doc.addresses[0] ?? '',
-    port: 0,
-    stderr: () => stderr,
-    waitForStderr: async (pattern, limitMs = 10_000) => {
-      const deadline = Date.now() + limitMs;
-      while (!pattern.test(stderr)) {
-        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${stderr}`);
-        await Promise.race([once(child.stderr, 'data'), exited]);
-      }
-    },
-    exited,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-  return { s, addresses: doc.addresses };
+/** Start `netecho relay` with these arguments (JSON logs, and the addresses as JSON on stdout). */
+async function startRelay(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ s: RunningServer; addresses: string[] }> {
+  const s = await startCliService('relay', [...args, '--json', '--log-format', 'json'], env);
+  return { s, addresses: s.addresses };
 }
 
 describe('netecho relay (CLI) with real peers', () => {
@@ -176,5 +152,59 @@ describe('netecho chat (CLI)', () => {
     await relay.waitForStderr(/"msg":"denied"/);
     assert.ok(!relay.stderr().includes(bad), 'the token was logged');
     assert.ok(!relay.stderr().includes(secret), 'the secret was logged');
+  });
+});
+
+describe('netecho relay --redis (CLI)', { skip: missing('redis-server', 'ncat') }, () => {
+  it('two relay processes over one Redis: ncat on one, a WebSocket client on the other; Redis lost is one log line', async () => {
+    const redis = await RedisServer.start();
+    const one = await startRelay(['tcp://127.0.0.1:0', '--redis', redis.url]);
+    // The other takes its Redis from REDIS_URL.
+    const two = await startRelay(['ws://127.0.0.1:0'], { REDIS_URL: redis.url });
+    try {
+      const web = await WsClient.open(`${two.addresses[0]}/lobby?format=json`);
+      await web.waitJson((m) => m.type === 'members');
+      const ncat = spawn('ncat', ['127.0.0.1', one.addresses[0]?.split(':').pop() ?? ''], { stdio: ['pipe', 'pipe', 'ignore'] });
+      let heard = '';
+      ncat.stdout.on('data', (c: Buffer) => (heard += c.toString()));
+      ncat.stdin.write('across instances\n');
+      const m = await web.waitJson((x) => x.type === 'message');
+      assert.equal(m.data, 'across instances');
+      web.ws.send('and back');
+      while (!heard.includes('\n')) await once(ncat.stdout, 'data');
+      assert.equal(heard, 'and back\n');
+      await redis.kill();
+      await two.s.waitForStderr(/"level":50.*lost/);
+      ncat.stdin.end();
+      await once(ncat, 'exit');
+      web.close();
+      two.s.child.kill('SIGTERM');
+      assert.equal((await two.s.exited).code, 0);
+      const lost = two.s.stderr().split('\n').filter((l) => l.includes(' lost ('));
+      assert.equal(lost.length, 1, two.s.stderr());
+      assert.match(lost[0] ?? '', new RegExp(`Redis at redis://127\\.0\\.0\\.1:${redis.port} lost`));
+    } finally {
+      await one.s.stop();
+      await two.s.stop();
+      await redis.stop();
+    }
+  });
+
+  it('Redis unreachable at start: one line naming it (password hidden), exit 69; --redis-optional starts anyway', async () => {
+    const port = await freePort();
+    const r = await runCli(['relay', 'ws://127.0.0.1:0', '--redis', `redis://:hunter2@127.0.0.1:${port}`]);
+    assert.equal(r.code, 69);
+    assert.equal(r.stderr, `netecho: connection refused by Redis at redis://:***@127.0.0.1:${port}\n`);
+    const optional = await startRelay(['ws://127.0.0.1:0', '--redis', `redis://127.0.0.1:${port}`, '--redis-optional']);
+    try {
+      await optional.s.waitForStderr(/connection refused by Redis at .*: starting without it/);
+      const [x, y] = [await WsClient.open(`${optional.addresses[0]}/solo`), await WsClient.open(`${optional.addresses[0]}/solo`)];
+      x.ws.send('alone is fine');
+      assert.equal((await y.count(1))[0]?.data.toString(), 'alone is fine');
+      x.close();
+      y.close();
+    } finally {
+      await optional.s.stop();
+    }
   });
 });

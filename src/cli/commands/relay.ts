@@ -119,6 +119,8 @@ async function runRelay(urls: string[], flags: RelayFlags, io: CliIo): Promise<n
 async function runSingle(options: RelayOptions, log: Logger, flags: RelayFlags, io: CliIo): Promise<number> {
   const server = await relay(options);
   attachRelayLogs(server, log);
+  // Started without Redis (--redis-optional): said before anything could listen for it.
+  if (server.stats.broker.error !== null) log.error(server.stats.broker.error);
   if (server.authRequired) log.info('clients need a token (HS256 JWT)');
   return runService(server, { log, io, json: Boolean(flags.json), certOut: flags.certOut, stopFields: () => relayStopFields(server.stats) });
 }

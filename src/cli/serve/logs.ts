@@ -64,6 +64,8 @@ export function attachRelayLogs(server: RelayServer, log: Logger): void {
   const denied = lineLimiter(log, 'denied');
   server.on('denied', (d) => denied.line({ reason: d.reason, transport: d.transport, detail: d.detail }));
   server.once('closed', () => denied.flush());
+  // Once each way: the outage (rooms here keep working), and the way back with what was not carried meanwhile.
+  server.on('broker', (b) => (b.state === 'down' ? log.error(b.detail) : log.info(b.detail)));
   if (log.isLevelEnabled('debug')) {
     server.on('join', (j) => log.debug({ id: j.id, name: j.name, room: j.room }, 'join'));
     server.on('leave', (j) => log.debug({ id: j.id, name: j.name, room: j.room }, 'leave'));
@@ -109,6 +111,7 @@ export function relayStopFields(stats: RelayStats): Record<string, number | stri
     ...coreStopFields(stats),
     'messages.received': m.received,
     'messages.published': m.published,
+    ...(m.remote > 0 && { 'messages.remote': m.remote }),
     'messages.delivered': m.delivered,
     ...nonZero('messages.dropped', m.dropped),
     ...nonZero('denied', stats.denied),
