@@ -5,7 +5,7 @@
 import { loadTlsMaterial } from '../transports/tls-material.js';
 import { kListen, type ListenPlan } from '../server/core.js';
 import { SECURE_SCHEMES } from '../server/options.js';
-import { LocalBroker, type Broker } from './broker.js';
+import { LocalBroker, type Broker, type BrokerSink } from './broker.js';
 import { MemoryHistory } from './history.js';
 import type { RelayContext } from './hub.js';
 import { listenRelayLines } from './line.js';
@@ -28,13 +28,21 @@ const REDIS_CONNECT_TIMEOUT_MS = 5000;
  * @throws ERR_NETECHO_INVALID_ARGUMENT / ERR_NETECHO_INVALID_URL / ERR_NETECHO_UNSUPPORTED_SCHEME for bad options
  *   (before anything listens); ERR_NETECHO_ADDRESS_IN_USE and the other listen errors (the others are closed again)
  */
-export async function relay(options: RelayOptions = {}): Promise<RelayServer> {
+export function relay(options: RelayOptions = {}): Promise<RelayServer> {
+  return startRelay(options, null);
+}
+
+/**
+ * relay() with another way to share rooms than Redis (relay --workers: through the primary process); not part of
+ * the package's API.
+ */
+export async function startRelay(options: RelayOptions, shared: ((sink: BrokerSink) => Broker) | null): Promise<RelayServer> {
   const { endpoints, limits, settings, relay: r } = resolveRelayOptions(options);
   const tls = endpoints.some((e) => SECURE_SCHEMES.has(e.scheme)) ? await loadTlsMaterial(options.tls ?? {}, endpoints) : null;
   const history = new MemoryHistory(r.history, r.historyTtlMs, r.historyMaxBytes);
   let redis: RedisBroker | null = null;
   const server: RelayServer = new RelayServer(limits, settings, tls, r, (sink): Broker => {
-    if (r.redis === null) return new LocalBroker(history);
+    if (r.redis === null) return shared === null ? new LocalBroker(history) : shared(sink);
     redis = new RedisBroker(sink, {
       url: r.redis,
       optional: r.redisOptional,

@@ -85,6 +85,7 @@ export function newCoreStats(): CoreStats {
       'idle-timeout': 0,
       'send-stall': 0,
       'drain-deadline': 0,
+      'server-closing': 0,
       'server-destroyed': 0,
       'handshake-failed': 0,
       'handshake-timeout': 0,
@@ -208,7 +209,7 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
       else if (this.finishesAtOnce) {
         // Sessions that would never end by themselves are told at once (WebSocket 1001, a last line), then closed.
         this.#finishing = true;
-        for (const handle of this.#connections.keys()) handle.finish();
+        for (const handle of this.#connections.keys()) handle.finish('server-closing');
         this.#deadlineTimer = setTimeout(() => this.#endDrain(), drainMs);
       } else {
         const flushMs = flushWindowMs(drainMs);

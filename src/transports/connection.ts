@@ -45,10 +45,10 @@ export abstract class AdmittedConnection implements ConnectionHandle, StallWatch
   }
 
   /** Finish once (a drain's deadline is near): what is under way completes, then the connection closes. */
-  finish(): void {
+  finish(reason: CloseReason = 'drain-deadline'): void {
     if (this.finishing) return;
     this.finishing = true;
-    this.reason ??= 'drain-deadline';
+    this.reason ??= reason;
     this.onFinish();
   }
 

@@ -13,6 +13,8 @@ export type CloseReason =
   | 'idle-timeout'
   | 'send-stall'
   | 'drain-deadline'
+  /** A drain told the client to go at once (the relay: WebSocket 1001, or a last line), and it went. */
+  | 'server-closing'
   | 'server-destroyed'
   | 'handshake-failed'
   | 'handshake-timeout'
@@ -95,7 +97,7 @@ export interface ConnectionHandle {
   /** A number that changes whenever a byte moves either way (for the server's idle sweep). */
   activity(): number;
   /** Stop echoing new input, flush what was already read, close the write side, and close once the peer does. */
-  finish(): void;
+  finish(reason?: CloseReason): void;
   /** Close at once. */
   destroy(reason: CloseReason): void;
 }

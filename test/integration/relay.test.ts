@@ -208,3 +208,42 @@ describe('netecho relay --redis (CLI)', { skip: missing('redis-server', 'ncat') 
     }
   });
 });
+
+describe('netecho relay --workers (CLI)', () => {
+  it('without Redis the workers share rooms through the primary: delivery, /who, history; SIGTERM says 1001 to everyone', async () => {
+    const started = await startRelay(['ws://127.0.0.1:0', 'tcp://127.0.0.1:0', '--workers', '3', '--history', '20']);
+    try {
+      const [ws, tcp] = started.addresses as [string, string];
+      // Six clients, handed out round-robin to the three workers; each hears who is in once it is in.
+      const clients: WsClient[] = [];
+      for (let i = 0; i < 6; i++) {
+        const c = await WsClient.open(`${ws}/hall?format=json&name=w${i}`);
+        const members = await c.waitJson((m) => m.type === 'members');
+        assert.equal(members.count, i + 1);
+        clients.push(c);
+      }
+      const line = await LineClient.open(Number(tcp.split(':').pop()));
+      line.send('/join hall', '/who');
+      await line.waitLine(/^\* in hall: guest-\d+, w0, w1, w2, w3, w4, w5$/);
+      for (let i = 0; i < 50; i++) clients[0]?.ws.send(`n${i}`);
+      for (const c of clients.slice(1)) {
+        await c.waitJson((m) => m.data === 'n49');
+        assert.deepEqual(c.json().filter((m) => m.type === 'message').map((m) => m.data), Array.from({ length: 50 }, (_, i) => `n${i}`));
+      }
+      await line.waitLine(/^n49$/);
+      assert.equal(line.lines.filter((l) => /^n\d+$/.test(l)).length, 50);
+      // Back with the id of n39: n40..n49 from the primary's history.
+      const id = String(clients[1]?.json().find((m) => m.data === 'n39')?.id);
+      const back = await WsClient.open(`${ws}/hall?format=json&since=${id}`);
+      await back.waitJson((m) => m.data === 'n49');
+      assert.deepEqual(back.json().filter((m) => m.type === 'message').map((m) => m.data), ['n40', 'n41', 'n42', 'n43', 'n44', 'n45', 'n46', 'n47', 'n48', 'n49']);
+      started.s.child.kill('SIGTERM');
+      for (const c of [...clients, back]) assert.equal(await c.closed(), 1001);
+      await line.waitLine(/^\* the relay is shutting down$/);
+      assert.equal((await started.s.exited).code, 0);
+      assert.equal(started.s.stderr().split('\n').filter((l) => l.includes('"msg":"stopped"')).length, 4);
+    } finally {
+      await started.s.stop();
+    }
+  });
+});

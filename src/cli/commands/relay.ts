@@ -4,13 +4,19 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_ENDPOINT_RELAY } from '../../endpoint.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { RELAY_DEFAULTS, type RelayOptions } from '../../relay/options.js';
-import { relay } from '../../relay/relay.js';
+import { IpcBroker } from '../../relay/ipc-broker.js';
+import { RelayPrimaryHub } from '../../relay/ipc-hub.js';
+import { RELAY_DEFAULTS, resolveRelayOptions, type RelayOptions } from '../../relay/options.js';
+import { relay, startRelay } from '../../relay/relay.js';
+import type { RelayServer } from '../../relay/server.js';
+import { certificateFor } from '../../server/certificate.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { formatDuration, formatSize } from '../../units.js';
 import type { CliIo } from '../io.js';
 import { logSettings } from '../options.js';
 import { attachRelayLogs, relayStopFields } from '../serve/logs.js';
+import { isWorker, withPrimaryTls } from '../serve/worker.js';
+import { runAsPrimary, runAsWorker } from '../serve/cluster-run.js';
 import { runService } from '../serve/run.js';
 import { addConnectionFlags, addServiceLogFlags, addTlsServerFlags, addWebSocketServerFlags, serviceOptions, workersFlag, type ServiceFlags } from '../serve/service-flags.js';
 
@@ -47,7 +53,9 @@ export function registerRelay(program: Command, io: CliIo, setExit: (p: Promise<
         'messages too; ?since=ID what it missed first (with --history). TCP and TLS: one line is one message; ' +
         'lines starting with / are commands (/join, /leave, /nick, /who, /help). A plain ncat and a browser can ' +
         'talk in the same room.\n\n' +
-        'With --redis, instances sharing one Redis share their rooms. SIGINT/SIGTERM drains as serve does.',
+        'With --redis, instances sharing one Redis share their rooms; with --workers N the workers share them (through ' +
+        'Redis with --redis, else through the primary process). SIGINT/SIGTERM tells members the relay is going ' +
+        '(WebSocket 1001, a last line) and drains.',
     )
     .argument('[url...]', 'scheme://host:port to listen on: ws, wss, tcp, tls, http or https');
   addConnectionFlags(cmd, 'its messages');
@@ -111,16 +119,43 @@ function readSecret(path: string): string {
 async function runRelay(urls: string[], flags: RelayFlags, io: CliIo): Promise<number> {
   const options = toRelayOptions(urls, flags, io.env);
   const { level, format } = logSettings(flags);
-  if (workersFlag(flags.workers) > 1) throw new InvalidArgumentError('--workers for relay is not supported yet: run several relays with --redis instead');
+  const workers = workersFlag(flags.workers);
+  if (isWorker()) {
+    const log = createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } });
+    return runAsWorker(() => startWorker(withPrimaryTls(options), log), log, (server) => relayStopFields(server.stats));
+  }
   const log = createLogger({ format, level, destination: io.stderr });
-  return runSingle(options, log, flags, io);
+  return workers > 1 ? runPrimary(options, workers, log, flags, io) : runSingle(options, log, flags, io);
 }
 
 async function runSingle(options: RelayOptions, log: Logger, flags: RelayFlags, io: CliIo): Promise<number> {
   const server = await relay(options);
+  started(server, log);
+  return runService(server, { log, io, json: Boolean(flags.json), certOut: flags.certOut, stopFields: () => relayStopFields(server.stats) });
+}
+
+function started(server: RelayServer, log: Logger): void {
   attachRelayLogs(server, log);
   // Started without Redis (--redis-optional): said before anything could listen for it.
   if (server.stats.broker.error !== null) log.error(server.stats.broker.error);
   if (server.authRequired) log.info('clients need a token (HS256 JWT)');
-  return runService(server, { log, io, json: Boolean(flags.json), certOut: flags.certOut, stopFields: () => relayStopFields(server.stats) });
+}
+
+/** A worker of --workers N: rooms span the workers through Redis (--redis), or else through the primary. */
+async function startWorker(options: RelayOptions, log: Logger): Promise<RelayServer> {
+  const server = await startRelay(options, options.redis === undefined ? (sink) => new IpcBroker(sink) : null);
+  started(server, log);
+  return server;
+}
+
+/** The primary of --workers N: without Redis it is the workers' broker (numbering, history, presence). */
+async function runPrimary(options: RelayOptions, count: number, log: Logger, flags: RelayFlags, io: CliIo): Promise<number> {
+  const { relay: settings } = resolveRelayOptions(options); // validates every option, before anything forks
+  const material = await certificateFor({ listen: options.listen ?? DEFAULT_ENDPOINT_RELAY, tls: options.tls });
+  const hub = settings.redis === null ? new RelayPrimaryHub(settings) : null;
+  try {
+    return await runAsPrimary({ count, log, io, json: Boolean(flags.json), certOut: flags.certOut, material });
+  } finally {
+    hub?.close();
+  }
 }

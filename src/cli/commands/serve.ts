@@ -8,7 +8,6 @@ import { DEFAULT_LIMITS, DEFAULT_SETTINGS, type ServeOptions } from '../../serve
 import { serve } from '../../server/server.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { formatDuration, formatSize, parseSize } from '../../units.js';
-import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { logSettings } from '../options.js';
 import { attachLogs, stopFields, type DumpSettings } from '../serve/logs.js';
@@ -20,12 +19,10 @@ import {
   addWebSocketServerFlags,
   serviceOptions,
   workersFlag,
-  writeCertificate,
   type ServiceFlags,
 } from '../serve/service-flags.js';
-import { onStopSignals } from '../serve/signals.js';
-import { supervise } from '../serve/supervisor.js';
-import { PrimaryLink, isWorker, reportListening, withPrimaryTls, workerTlsEnv } from '../serve/worker.js';
+import { runAsPrimary, runAsWorker } from '../serve/cluster-run.js';
+import { isWorker, withPrimaryTls } from '../serve/worker.js';
 
 interface ServeFlags extends ServiceFlags {
   maxQueued?: string;
@@ -142,45 +139,20 @@ async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings 
 }
 
 /** A worker: serve, report to the primary, and drain when it asks or goes away. */
-async function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings | null): Promise<number> {
-  const primary = new PrimaryLink(log);
-  // SIGINT from a terminal reaches the whole process group: the primary decides. SIGTERM sent to this worker
-  // alone drains it (the primary then replaces it).
-  const removeSignals = onStopSignals(() => primary.stopSelf(), ['SIGTERM']);
-  const ignoreInterrupt = (): void => {};
-  process.on('SIGINT', ignoreInterrupt);
-  const server = await serve(options);
-  attachLogs(server, log, dump);
-  const closed = new Promise<void>((resolve) => server.once('closed', resolve));
-  primary.attach(server);
-  reportListening(server.addresses);
-  await closed;
-  removeSignals();
-  process.removeListener('SIGINT', ignoreInterrupt);
-  log.info(stopFields(server.stats), 'stopped');
-  return EXIT.OK;
+function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings | null): Promise<number> {
+  return runAsWorker(
+    async () => {
+      const server = await serve(options);
+      attachLogs(server, log, dump);
+      return server;
+    },
+    log,
+    (server) => stopFields(server.stats),
+  );
 }
 
 /** The primary of --workers N: one throwaway certificate for all, then supervise until a signal. */
 async function runPrimary(options: ServeOptions, count: number, log: Logger, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
   const material = await certificateFor(options); // validates every option too, before anything forks
-  if (certOut !== undefined) writeCertificate(certOut, material?.certPem ?? null, log);
-  let env: Record<string, string> | undefined;
-  if (material?.selfSigned) {
-    log.info(`self-signed certificate, SHA-256 fingerprint ${material.fingerprint256}`);
-    env = workerTlsEnv({ cert: material.certPem, key: material.keyPem });
-  }
-  const fingerprint256 = material?.fingerprint256;
-  const result = await supervise({
-    count,
-    log,
-    ...(env !== undefined && { env }),
-    onReady: (addresses) => {
-      for (const url of addresses) log.info(`listening on ${url} with ${count} workers`);
-      const doc = { addresses, workers: count, ...(fingerprint256 !== undefined && { fingerprint256 }) };
-      io.stdout.write(json ? `${JSON.stringify(doc)}\n` : addresses.map((a) => `${a}\n`).join(''));
-    },
-  });
-  log.info({ 'workers.died': result.died, 'workers.replaced': result.replaced }, 'stopped');
-  return result.exitCode;
+  return runAsPrimary({ count, log, io, json, certOut, material });
 }

@@ -51,7 +51,8 @@ const WORKER_EXEC_ARGV = ['--max-semi-space-size=4'];
 export function supervise(options: SupervisorOptions): Promise<SupervisorResult> {
   const { count, log } = options;
   const execArgv = [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), ...WORKER_EXEC_ARGV];
-  cluster.setupPrimary({ execArgv });
+  // advanced: messages carry bytes as bytes (the relay's workers share messages through the primary).
+  cluster.setupPrimary({ execArgv, serialization: 'advanced' });
   return new Promise((resolve) => {
     const slots = new Set<Slot>();
     const timers = new Set<NodeJS.Timeout>();

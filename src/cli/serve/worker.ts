@@ -6,7 +6,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { ServeOptions } from '../../server/options.js';
-import type { EchoServer } from '../../server/server.js';
+import type { Service } from './run.js';
 
 /** Messages from the primary to a worker. */
 export type ToWorker = { netecho: 'shutdown'; force: boolean };
@@ -26,7 +26,7 @@ export function workerTlsEnv(pem: { cert: string; key: string }): Record<string,
 }
 
 /** For a worker: serve the primary's certificate instead of making one of its own. */
-export function withPrimaryTls(options: ServeOptions): ServeOptions {
+export function withPrimaryTls<O extends Pick<ServeOptions, 'tls'>>(options: O): O {
   const handed = process.env[WORKER_TLS_ENV];
   if (handed === undefined) return options;
   const pem = JSON.parse(handed) as { cert: string; key: string };
@@ -43,7 +43,7 @@ export function reportListening(addresses: string[]): void {
  * hands over the server once it listens.
  */
 export class PrimaryLink {
-  #server: EchoServer | null = null;
+  #server: Service | null = null;
   #pending: boolean | null = null;
 
   constructor(log: Logger) {
@@ -64,7 +64,7 @@ export class PrimaryLink {
     this.#stop(false);
   }
 
-  attach(server: EchoServer): void {
+  attach(server: Service): void {
     this.#server = server;
     if (this.#pending !== null) this.#stop(this.#pending);
   }
