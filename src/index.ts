@@ -28,6 +28,9 @@ export type { BenchOptions, BenchMode } from './bench/options.js';
 export type { BenchResult } from './bench/result.js';
 export type { LatencySummary } from './bench/histogram.js';
 export type { TickInfo } from './bench/engine.js';
+export { benchRelay } from './bench/relay/bench-relay.js';
+export type { RelayBenchOptions } from './bench/relay/options.js';
+export type { RelayBenchResult } from './bench/relay/result.js';
 
 export { get, request } from './http-client/request.js';
 export type { GetResponse, Hop } from './http-client/request.js';

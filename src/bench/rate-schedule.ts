@@ -4,10 +4,18 @@
  * (coordinated omission corrected, as wrk2 does). Timers tick at 1 ms at most.
  */
 import { performance } from 'node:perf_hooks';
-import type { Connection } from './connections/connection.js';
+
+/** What the schedule drives: an echo bench connection, or a relay bench publisher. */
+export interface Paced {
+  readonly alive: boolean;
+  /** Send one message scheduled at `at`. */
+  send(at: number): void;
+  /** Batch the sends of one tick into as few writes as possible. */
+  readonly link: { cork(): void; uncork(): void };
+}
 
 export class RateSchedule {
-  readonly #connections: readonly Connection[];
+  readonly #connections: readonly Paced[];
   readonly #rate: number;
   #next: number[] = [];
   #interval = 0;
@@ -15,7 +23,7 @@ export class RateSchedule {
   #running = false;
 
   /** `rate`: messages per second for all of `connections` together. */
-  constructor(connections: readonly Connection[], rate: number) {
+  constructor(connections: readonly Paced[], rate: number) {
     this.#connections = connections;
     this.#rate = rate;
   }
