@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -81,10 +82,12 @@ describe('netecho serve (CLI)', () => {
     assert.deepEqual([r.code, r.stderr], [71, 'netecho: cannot listen on tcp://192.0.2.1:0: address not available on this machine\n']);
   });
 
-  const canDropPrivileges = process.getuid?.() === 0 && !missing('runuser');
-  it('a privileged port without privileges: one line, exit 77', { skip: canDropPrivileges ? false : 'needs root and runuser' }, async () => {
+  // As root with runuser, the CLI runs as nobody, which needs this Node and this checkout readable by everyone.
+  const asNobody = ['-u', 'nobody', '--', process.execPath, BIN];
+  const canDropPrivileges = process.getuid?.() === 0 && !missing('runuser') && spawnSync('runuser', [...asNobody, '--version']).status === 0;
+  it('a privileged port without privileges: one line, exit 77', { skip: canDropPrivileges ? false : 'needs root, runuser, and a Node and checkout that nobody can run' }, async () => {
     // Runs as nobody, who cannot bind below 1024; nothing is ever bound.
-    const r = await runTool('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'serve', 'tcp://127.0.0.1:80']);
+    const r = await runTool('runuser', [...asNobody, 'serve', 'tcp://127.0.0.1:80']);
     assert.equal(r.code, 77);
     assert.equal(r.stderr, 'netecho: cannot listen on tcp://127.0.0.1:80: permission denied (ports below 1024 need privileges)\n');
   });
