@@ -1,7 +1,7 @@
 /** Pieces the benchmark harnesses share: peers to start pinned to a core, ports, medians. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -99,9 +99,26 @@ export const TRANSPORTS_END = '<!-- benchmarks/transports.ts: end -->';
 
 /** The marked transports section of a document, or ''. */
 export function transportsSection(doc: string): string {
-  const a = doc.indexOf(TRANSPORTS_BEGIN);
-  const b = doc.indexOf(TRANSPORTS_END);
-  return a >= 0 && b > a ? doc.slice(a, b + TRANSPORTS_END.length) : '';
+  return markedSection(doc, TRANSPORTS_BEGIN, TRANSPORTS_END);
+}
+
+/** The section of `doc` between `begin` and `end` (markers included), or ''. */
+export function markedSection(doc: string, begin: string, end: string): string {
+  const a = doc.indexOf(begin);
+  const b = doc.indexOf(end);
+  return a >= 0 && b > a ? doc.slice(a, b + end.length) : '';
+}
+
+/** docs/benchmarks.md keeps the relay tables between these markers. */
+export const RELAY_BEGIN = '<!-- benchmarks/relay.ts: begin -->';
+export const RELAY_END = '<!-- benchmarks/relay.ts: end -->';
+
+/** Put `section` (with its markers) in place of the marked one in docs/benchmarks.md, or at its end. */
+export function writeSection(section: string, begin: string, end: string): void {
+  const path = `${ROOT}docs/benchmarks.md`;
+  const doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const old = markedSection(doc, begin, end);
+  writeFileSync(path, old === '' ? `${doc.trimEnd()}\n\n${section}\n` : doc.replace(old, section));
 }
 
 /**

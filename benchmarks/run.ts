@@ -16,7 +16,24 @@ import { fileURLToPath } from 'node:url';
 import { bench } from '../src/bench/bench.js';
 import type { BenchResult } from '../src/bench/result.js';
 import { cpuMicros, rssBytes } from './proc.js';
-import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, available, goBinary, has, interleaved, median, start, transportsSection, type Peer, type Running } from './harness.js';
+import {
+  BIN_FLAGS,
+  CLIENT_CORE,
+  PEERS,
+  RELAY_BEGIN,
+  RELAY_END,
+  ROOT,
+  available,
+  goBinary,
+  has,
+  interleaved,
+  markedSection,
+  median,
+  start,
+  transportsSection,
+  type Peer,
+  type Running,
+} from './harness.js';
 
 const TUTORIAL = fileURLToPath(new URL('../../test/peers/tutorial_threaded_server.py', import.meta.url));
 const args = process.argv.slice(2);
@@ -201,10 +218,11 @@ async function main(): Promise<void> {
   const doc = render(cells, active, samples, idle, client, key);
   if (PRINT || IDLE_ONLY) process.stdout.write(doc);
   else {
-    // Keep the TLS and WebSocket tables that benchmarks/transports.ts wrote.
+    // Keep the sections the other harnesses wrote (transports.ts, relay.ts).
     const path = `${ROOT}docs/benchmarks.md`;
-    const kept = existsSync(path) ? transportsSection(readFileSync(path, 'utf8')) : '';
-    writeFileSync(path, kept === '' ? doc : `${doc}\n${kept}\n`);
+    const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    const kept = [transportsSection(old), markedSection(old, RELAY_BEGIN, RELAY_END)].filter((x) => x !== '');
+    writeFileSync(path, kept.length === 0 ? doc : `${doc}\n${kept.join('\n\n')}\n`);
     console.error('wrote docs/benchmarks.md');
   }
 }

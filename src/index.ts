@@ -29,6 +29,7 @@ export type { BenchResult } from './bench/result.js';
 export type { LatencySummary } from './bench/histogram.js';
 export type { TickInfo } from './bench/engine.js';
 export { benchRelay } from './bench/relay/bench-relay.js';
+export type { RelayBenchHooks, BenchMember, DialMember, MemberHandlers } from './bench/relay/bench-relay.js';
 export type { RelayBenchOptions } from './bench/relay/options.js';
 export type { RelayBenchResult } from './bench/relay/result.js';
 

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { ConnectionClosedError, NetechoError, TimeoutError } from '../../errors.js';
 import { RateSchedule, type Paced } from '../rate-schedule.js';
-import { dialMember, type BenchMember } from './members.js';
+import type { BenchMember, DialMember } from './members.js';
 import { Ledger, SubscriberBook, messageBytes } from './ledger.js';
 import type { RelayBenchConfig } from './options.js';
 
@@ -52,11 +52,13 @@ export class FanoutRun {
   readonly #ledger: Ledger;
   readonly #publishers: Publisher[] = [];
   readonly #subscribers: Array<{ room: number; book: SubscriberBook; member: BenchMember | null }> = [];
+  readonly #dialMember: (o: DialMember) => Promise<BenchMember>;
   #closed = 0;
   #stopped = false;
 
-  constructor(config: RelayBenchConfig) {
+  constructor(config: RelayBenchConfig, dial: (o: DialMember) => Promise<BenchMember>) {
     this.#c = config;
+    this.#dialMember = dial;
     this.#ledger = new Ledger(config.rooms * config.publishers, config.subscribers, config.size);
   }
 
@@ -113,7 +115,7 @@ export class FanoutRun {
   }
 
   /** Publish for the warm-up and the window, then wait (up to the timeout) for what is still on its way. */
-  async run(signal?: AbortSignal): Promise<FanoutOutcome> {
+  async run(signal?: AbortSignal, hooks: { onMeasuring?: () => void; onStopped?: () => void } = {}): Promise<FanoutOutcome> {
     const c = this.#c;
     const schedule = new RateSchedule(this.#publishers, c.rate * this.#publishers.length);
     const sleep = (ms: number): Promise<void> =>
@@ -128,6 +130,7 @@ export class FanoutRun {
       });
     schedule.start(performance.now());
     if (c.warmupMs > 0) await sleep(c.warmupMs);
+    hooks.onMeasuring?.();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     this.#ledger.recording = true;
@@ -136,6 +139,7 @@ export class FanoutRun {
     schedule.stop();
     const windowMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    hooks.onStopped?.();
     // What is still on its way gets the timeout to arrive.
     const deadline = performance.now() + c.timeoutMs;
     while (this.#ledger.owed > 0 && performance.now() < deadline && !signal?.aborted && this.#closed === 0) await sleep(20);
@@ -150,7 +154,7 @@ export class FanoutRun {
   }
 
   #dial(endpoint: RelayBenchConfig['endpoint'], room: number, onMessage: (data: Buffer) => void): Promise<BenchMember> {
-    return dialMember({
+    return this.#dialMember({
       endpoint,
       room: `${this.#c.roomPrefix}${room}`,
       timeoutMs: this.#c.timeoutMs,
