@@ -1,8 +1,10 @@
 /**
  * What travels through a relay: a Publication (one message in one room, with its id, sender and time) and the
  * notices around it (join, leave, gap, members, error). Each publication is encoded once per format and the
- * encoding shared by every member it goes to: that is where fan-out spends its time.
+ * encoding shared by every member it goes to (for WebSocket members, the whole frame): that is where fan-out spends its
+ * time.
  */
+import { frameWebSocketMessage } from '../transports/websocket-frame.js';
 
 /** A message published to a room. */
 export class Publication {
@@ -13,6 +15,7 @@ export class Publication {
   #json: string | null = null;
   #line: Buffer | null = null;
   #chat: Buffer | null = null;
+  #frames: Partial<Record<'raw' | 'json' | 'chat', Buffer>> = {};
 
   constructor(
     readonly room: string,
@@ -50,6 +53,18 @@ export class Publication {
   chatLine(): Buffer {
     this.#chat ??= Buffer.from(`[${this.room}] ${this.from}: ${this.binary ? `(${this.data.length} bytes of binary)` : this.data.toString('utf8')}\n`);
     return this.#chat;
+  }
+
+  /** The WebSocket frame for a member reading `format` (raw: as sent, text or binary; json: the envelope; chat: the line). */
+  frame(format: 'raw' | 'json' | 'chat'): Buffer {
+    let f = this.#frames[format];
+    if (f === undefined) {
+      if (format === 'raw') f = frameWebSocketMessage(this.data, this.binary);
+      else if (format === 'json') f = frameWebSocketMessage(Buffer.from(this.json()), false);
+      else f = frameWebSocketMessage(this.chatLine().subarray(0, -1), false);
+      this.#frames[format] = f;
+    }
+    return f;
   }
 
   /** Bytes it holds (for the history's memory cap). */

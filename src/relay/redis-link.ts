@@ -52,7 +52,8 @@ export class RedisLink {
       // Before start(): one try, so that an unreachable Redis is reported; after: back off and keep trying.
       retryStrategy: (attempt) => (this.#started && !this.#closing ? reconnectDelay(attempt) : null),
     };
-    this.cmd = new Redis(url, options);
+    // Commands issued in one event-loop turn (a burst of publications) go out in one write.
+    this.cmd = new Redis(url, { ...options, enableAutoPipelining: true });
     this.sub = new Redis(url, options);
     for (const c of [this.cmd, this.sub]) {
       c.on('error', (err: Error) => (this.#lastError = err));

@@ -129,6 +129,33 @@ describe('relay: rooms over WebSocket and lines', () => {
   });
 });
 
+describe('relay: WebSocket framing', () => {
+  it('members with permessage-deflate and without get the same messages (one frame shared, one compressed per member)', async () => {
+    const r = await relay({ listen: 'ws://127.0.0.1:0', websocket: { deflate: true }, maxMessage: '128KiB', rate: 100_000 });
+    try {
+      const url = `${r.addresses[0] ?? ''}/frames`;
+      const sender = await WsClient.open(url);
+      const plain = await WsClient.open(url);
+      const deflated = await WsClient.open(url, { perMessageDeflate: true });
+      assert.equal(plain.ws.extensions, '');
+      assert.match(deflated.ws.extensions, /^permessage-deflate/);
+      await until(() => r.rooms.find((x) => x.room === 'frames')?.members === 3);
+      const big = Buffer.alloc(70_000, 'z');
+      sender.ws.send('small');
+      sender.ws.send(big);
+      sender.ws.send(Buffer.from([9, 8, 7]));
+      for (const c of [plain, deflated]) {
+        const got = await c.count(3);
+        assert.deepEqual(got.map((m) => [m.binary, m.data.length]), [[false, 5], [true, 70_000], [true, 3]]);
+        assert.ok(got[1]?.data.equals(big));
+      }
+      for (const c of [sender, plain, deflated]) c.close();
+    } finally {
+      await r.destroy();
+    }
+  });
+});
+
 describe('relay: history and recovery', () => {
   let r: RelayServer;
   let ws: string;
