@@ -132,7 +132,9 @@ async function measure(system: System, scenario: Scenario, instances: 1 | 2): Pr
 
 /** One netecho process, one room, BIG subscribers: every message delivered? */
 async function bigRoom(): Promise<string> {
-  const s = await start({ name: 'netecho relay', command: (port) => (SYSTEMS[0] as System).command(port, null) });
+  // BIG subscribers and a publisher: above the default caps of 10,000 connections and members per room.
+  const caps = ['--max-connections', String(BIG + 100), '--max-members-per-room', String(BIG + 100)];
+  const s = await start({ name: 'netecho relay', command: (port) => [...(SYSTEMS[0] as System).command(port, null), ...caps] });
   if (typeof s === 'string') return `not measured: ${s}`;
   try {
     const rss0 = rssBytes(s.pid);
