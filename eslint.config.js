@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Scripts that report to a person may print.
-    files: ['benchmarks/**/*.ts', 'benchmarks/**/*.mjs', 'test/**/*.ts'],
+    files: ['benchmarks/**/*.ts', 'benchmarks/**/*.mjs', 'test/**/*.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

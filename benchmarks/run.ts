@@ -9,12 +9,13 @@
  *   npm run bench -- --quick            # 1 KiB and 64 KiB at 50 connections, 3 rounds (about 5 minutes)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bench } from '../src/bench/bench.js';
 import type { BenchResult } from '../src/bench/result.js';
+import { percentileChart } from '../src/bench/report/plots.js';
 import { cpuMicros, rssBytes } from './proc.js';
 import {
   BIN_FLAGS,
@@ -82,6 +83,8 @@ interface Sample {
   cpuPerRt: number;
   clientCpu: number;
   errors: number;
+  /** The latency percentile curve of this round (for the plots). */
+  curve: Array<{ percentile: number; us: number }> | null;
 }
 
 async function measure(server: Running, cell: Cell): Promise<Sample> {
@@ -99,6 +102,7 @@ async function measure(server: Running, cell: Cell): Promise<Sample> {
     cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN,
     clientCpu: r.clientCpuPercent,
     errors: r.errors.total,
+    curve: r.latencyCurve,
   };
 }
 
@@ -254,6 +258,24 @@ const METHOD = [
   '',
 ];
 
+/**
+ * The latency percentile curves of one cell, each server's round with the median p99, as docs/plots/echo-SIZE-N.svg;
+ * returns its path relative to docs/ (null with --print, which writes nothing).
+ */
+function writePlot(cell: Cell, peers: Peer[], samples: Map<string, Sample[]>, key: (p: string, c: Cell) => string): string | null {
+  if (PRINT) return null;
+  const curves = peers.flatMap((peer) => {
+    const ss = [...(samples.get(key(peer.name, cell)) ?? [])].filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
+    const mid = ss[Math.floor((ss.length - 1) / 2)];
+    return mid?.curve ? [{ name: peer.name, curve: mid.curve }] : [];
+  });
+  if (curves.length === 0) return null;
+  const name = `plots/echo-${cell.size}-${cell.connections}.svg`;
+  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
+  writeFileSync(`${ROOT}docs/${name}`, percentileChart(curves));
+  return name;
+}
+
 function render(
   cells: Cell[],
   peers: Peer[],
@@ -279,6 +301,8 @@ function render(
     const goCpu = median((samples.get(key(go, cell)) ?? []).map((s) => s.cpuPerRt));
     const goRt = median((samples.get(key(go, cell)) ?? []).map((s) => s.rtps));
     lines.push(`## ${fmtSize(cell.size)} messages, ${cell.connections} connection${cell.connections > 1 ? 's' : ''}`, '');
+    const plot = writePlot(cell, peers, samples, key);
+    if (plot !== null) lines.push(`![Latency by percentile, ${fmtSize(cell.size)} x ${cell.connections}: each server's median round](${plot})`, '');
     lines.push('| server | round trips/s | vs Go | p50 µs | p99 µs | server CPU µs per round trip | vs Go | client CPU |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const peer of peers) {
       const ss = samples.get(key(peer.name, cell)) ?? [];

@@ -21,6 +21,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['transports', 'client'],
   ['server', 'http-client', 'bench'],
   ['relay'],
+  ['metrics'],
   ['cli'],
   ['index.ts'],
 ];

@@ -5,7 +5,7 @@ import type { Endpoint } from '../endpoint.js';
 import { BenchEngine, type TickInfo } from './engine.js';
 import { resolveHost } from '../client/connect.js';
 import { resolveBenchOptions, type BenchOptions } from './options.js';
-import { buildResult, type BenchResult } from './result.js';
+import { buildResult, type BenchResult, type TimelinePoint } from './result.js';
 import { runInWorkers } from './workers.js';
 
 export interface BenchHooks {
@@ -30,12 +30,18 @@ export async function bench(url: string | Endpoint, options: BenchOptions = {}, 
   const config = resolveBenchOptions(url, options);
   // Once, up front: a name that does not resolve is one error, not a failed connect per connection.
   await resolveHost(config.endpoint);
+  // The rate over time, for reports: one point a tick.
+  const timeline: TimelinePoint[] = [];
+  const onTick = (t: TickInfo): void => {
+    timeline.push({ t: Math.round(t.elapsedMs / 100) / 10, phase: t.phase, roundTripsPerSec: t.ratePerSec, errors: t.errors });
+    hooks.onTick?.(t);
+  };
   if (config.workers > 1) {
-    const r = await runInWorkers(config, { ...hooks, signal: options.signal });
-    return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros);
+    const r = await runInWorkers(config, { ...hooks, onTick, signal: options.signal });
+    return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros, timeline);
   }
   const engine = new BenchEngine(config);
-  if (hooks.onTick) engine.on('tick', hooks.onTick);
+  engine.on('tick', onTick);
   if (hooks.onMeasuring) engine.on('measuring', hooks.onMeasuring);
   if (hooks.onStopped) engine.on('stopped', hooks.onStopped);
   const connected = await engine.connect(options.signal);
@@ -43,5 +49,5 @@ export async function bench(url: string | Endpoint, options: BenchOptions = {}, 
   if (connected === 0 && engine.firstConnectError !== null && !options.signal?.aborted) throw engine.firstConnectError;
   hooks.onConnected?.(connected);
   const r = await engine.run(options.signal);
-  return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros);
+  return buildResult(config, r.counters, r.histogram, r.windowMs, r.connected, r.cpuMicros, timeline);
 }

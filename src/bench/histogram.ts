@@ -34,6 +34,15 @@ export function summarize(h: Histogram): LatencySummary | null {
   };
 }
 
+/** Percentiles for a curve, dense in the tail (as HDR plots are): 0 to 99.999, then 100. */
+const CURVE = [0, 10, 25, 50, 75, 90, 95, 97.5, 99, 99.5, 99.75, 99.9, 99.95, 99.975, 99.99, 99.995, 99.999, 100];
+
+export function percentileCurve(h: Histogram): Array<{ percentile: number; us: number }> | null {
+  if (h.totalCount === 0) return null;
+  // HDR gives the highest value equivalent to a bucket, which can pass the exact max: clamp to it.
+  return CURVE.map((percentile) => ({ percentile, us: percentile === 0 ? h.minNonZeroValue : Math.min(h.maxValue, h.getValueAtPercentile(percentile)) }));
+}
+
 export function encodeHistogram(h: Histogram): string {
   return encodeIntoCompressedBase64(h);
 }

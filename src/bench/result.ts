@@ -1,7 +1,7 @@
 /** The result of a bench run: the shape of `--json` and of bench()'s promise. */
 import type { Histogram } from 'hdr-histogram-js';
 import { errorTotal, type Counters } from './recorder.js';
-import { summarize, type LatencySummary } from './histogram.js';
+import { percentileCurve, summarize, type LatencySummary } from './histogram.js';
 import type { BenchConfig, BenchMode } from './options.js';
 
 export interface BenchResult {
@@ -46,6 +46,18 @@ export interface BenchResult {
   datagrams: { lost: number; reordered: number; lossPercent: number } | null;
   /** Client CPU over the window, in percent of one core. */
   clientCpuPercent: number;
+  /** Latency at percentiles from 0 to 100 (HDR-style: dense in the tail), µs; null when latencyUs is. */
+  latencyCurve: Array<{ percentile: number; us: number }> | null;
+  /** Once a second from the start of the load (warm-up included): the rate and the errors so far. */
+  timeline: TimelinePoint[];
+}
+
+export interface TimelinePoint {
+  /** Seconds since the load started. */
+  t: number;
+  phase: 'warmup' | 'measure';
+  roundTripsPerSec: number;
+  errors: number;
 }
 
 export function buildResult(
@@ -55,6 +67,7 @@ export function buildResult(
   windowMs: number,
   connected: number,
   cpuMicros: number,
+  timeline: TimelinePoint[] = [],
 ): BenchResult {
   const seconds = windowMs / 1000;
   return {
@@ -93,5 +106,7 @@ export function buildResult(
           }
         : null,
     clientCpuPercent: windowMs > 0 ? Math.round((cpuMicros / 1000 / windowMs) * 1000) / 10 : 0,
+    latencyCurve: config.mode === 'stream' ? null : percentileCurve(histogram),
+    timeline,
   };
 }

@@ -11,6 +11,7 @@ import { registerSend } from './commands/send.js';
 import { registerChat } from './commands/chat.js';
 import { registerRelay } from './commands/relay.js';
 import { registerServe } from './commands/serve.js';
+import { registerReport } from './commands/report.js';
 import { EXIT, EXIT_FOR_CODE } from './exit-codes.js';
 import { messageInFlags } from './flags.js';
 import { say, type CliIo } from './io.js';
@@ -56,6 +57,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   registerBench(program, io, setExit);
   registerRelay(program, io, setExit);
   registerChat(program, io, setExit);
+  registerReport(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }

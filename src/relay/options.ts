@@ -12,7 +12,7 @@ import { checkRoomName } from './names.js';
 
 export type SlowConsumerPolicy = 'close' | 'drop';
 
-export interface RelayOptions extends Pick<ServeOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'idleTimeout' | 'sendStallTimeout' | 'drainTimeout' | 'tls'> {
+export interface RelayOptions extends Pick<ServeOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'idleTimeout' | 'sendStallTimeout' | 'drainTimeout' | 'tls' | 'ui'> {
   /** URLs to listen on: ws, wss, tcp, tls, http, https. Default `ws://127.0.0.1:8765`. */
   listen?: string | readonly string[];
   /** WebSocket: origins allowed, heartbeat, deflate (as serve()'s). */
@@ -94,6 +94,7 @@ export const RELAY_SHAPE: OptionShape = {
   drainTimeout: 'duration',
   tls: SERVE_SHAPE.tls as OptionShape,
   websocket: SERVE_SHAPE.websocket as OptionShape,
+  ui: 'boolean',
   room: 'string',
   echoSelf: 'boolean',
   maxMessage: 'size',
@@ -141,6 +142,7 @@ export function resolveRelayOptions(options: RelayOptions = {}): ResolvedRelayOp
     drainTimeout: options.drainTimeout,
     tls: options.tls,
     websocket: options.websocket,
+    ui: options.ui,
   });
   const pick = <T, R>(value: T | undefined, fallback: R, parse: (v: T) => R): R => (value === undefined ? fallback : parse(value));
   const D = RELAY_DEFAULTS;

@@ -94,6 +94,8 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
     this.#broker = broker(this);
     this[kRelayContext] = { ...this.listenerContext, hub: this };
     this.once('closed', () => void this.#broker.close());
+    // The dashboard: the stats, and the busiest rooms here.
+    this.servePage({ kind: 'relay', snapshot: () => ({ addresses: this.addresses, stats: this.stats, rooms: this.rooms.sort((a, b) => b.members - a.members).slice(0, 10) }) });
   }
 
   /** A drain tells members at once (1001, or a last line): they can reconnect elsewhere and recover with ?since=. */
@@ -113,7 +115,7 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
   /** Counters since start: a snapshot. */
   get stats(): RelayStats {
     return structuredClone({
-      ...this.coreStats,
+      ...this.coreSnapshot(),
       rooms: this.#rooms.count,
       members: this.#rooms.memberships,
       messages: this.#messages,

@@ -82,7 +82,7 @@ function formatOf(query: URLSearchParams): MemberFormat | null {
 /** Listen for relay clients over WebSocket on `endpoint` (ws, wss, http, https). */
 export function listenRelayWeb(endpoint: Endpoint, context: RelayContext): Promise<Listener> {
   const hub = context.hub;
-  const gate = new WebSocketGate(context.settings.websocket, hub.settings.maxMessageBytes);
+  const gate = new WebSocketGate(context.settings.websocket, context.websocket, hub.settings.maxMessageBytes);
   return listenWebApp(endpoint, context, {
     http2: false,
     request: (req, res, _conn, done) => {
@@ -137,7 +137,10 @@ async function upgrade(hub: RelayHub, gate: WebSocketGate, conn: WebConnection, 
       rate: hub.settings.ratePerSecond,
     });
     hub.attach(member);
-    ws.on('message', (data: Buffer, isBinary: boolean) => hub.publish(member, room, data, isBinary));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      gate.counters.messages++;
+      hub.publish(member, room, data, isBinary);
+    });
     ws.on('close', () => hub.detach(member));
     void hub.join(member, room, q.get('since')).then((refusal) => {
       if (refusal !== null) member.kick('protocol-error', refusal);

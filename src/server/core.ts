@@ -3,15 +3,18 @@
  * total and per IP, the idle sweep), the connection bookkeeping and counters, and the graceful drain.
  */
 import type { Endpoint } from '../endpoint.js';
-import { ConnectionLimiter, type RefusalReason as LimitReason } from '../limits/connection-limiter.js';
+import { ConnectionLimiter } from '../limits/connection-limiter.js';
+import { newCoreStats, type CoreStats, type RefusalReason, type TransportStats } from './core-stats.js';
+
+export type { CoreStats, RefusalReason, TransportStats } from './core-stats.js';
 import { IdleSweeper } from '../limits/idle-sweeper.js';
 import type { TlsMaterial } from '../transports/tls-material.js';
-import type { CloseInfo, CloseReason, ConnectionHandle, Listener, ListenerContext, PeerInfo } from '../transports/transport.js';
+import type { CloseInfo, ConnectionHandle, Listener, ListenerContext, PeerInfo } from '../transports/transport.js';
 import { TypedEmitter, type EventMap } from '../typed-emitter.js';
 import { parseDuration, type Duration } from '../units.js';
 import type { ServerLimits, TransportSettings } from './options.js';
+import { Page, type PageSource } from './page.js';
 
-export type RefusalReason = LimitReason | 'server-draining';
 
 export interface RefusalInfo {
   readonly transport: string;
@@ -41,16 +44,6 @@ export interface CoreEvents {
   warning: [err: Error];
 }
 
-/** Connection counters every server keeps. */
-export interface CoreStats {
-  /** Connections admitted since start. */
-  accepted: number;
-  /** Connections refused, by reason. */
-  refused: Record<RefusalReason, number>;
-  /** Connections closed, by reason. */
-  closed: Record<CloseReason, number>;
-}
-
 export interface CloseOptions {
   /** How long open connections may keep going before they are finished. Default: the server's drainTimeout. */
   drainTimeout?: Duration;
@@ -75,30 +68,6 @@ export interface ListenPlan<C extends ListenerContext> {
   listen: (endpoint: Endpoint, context: C) => Promise<Listener>;
 }
 
-export function newCoreStats(): CoreStats {
-  return {
-    accepted: 0,
-    refused: { 'max-connections': 0, 'max-connections-per-ip': 0, 'server-draining': 0 },
-    closed: {
-      'client-closed': 0,
-      'client-reset': 0,
-      'idle-timeout': 0,
-      'send-stall': 0,
-      'drain-deadline': 0,
-      'server-closing': 0,
-      'server-destroyed': 0,
-      'handshake-failed': 0,
-      'handshake-timeout': 0,
-      'message-too-big': 0,
-      'protocol-error': 0,
-      'heartbeat-timeout': 0,
-      'auth-failed': 0,
-      'slow-consumer': 0,
-      'rate-limited': 0,
-      error: 0,
-    },
-  };
-}
 
 export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter<E> {
   readonly limits: ServerLimits;
@@ -109,7 +78,8 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
   protected readonly listenerContext: ListenerContext;
   readonly #limiter: ConnectionLimiter;
   readonly #idle: IdleSweeper<ConnectionHandle>;
-  readonly #connections = new Map<ConnectionHandle, string>();
+  /** Open connections: their client's IP (for the per-IP cap) and transport. */
+  readonly #connections = new Map<ConnectionHandle, { ip: string; transport: string }>();
   #listeners: Listener[] = [];
   #state: State = 'listening';
   #nextId = 1;
@@ -118,6 +88,7 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
   #finishTimer: NodeJS.Timeout | null = null;
   #deadlineTimer: NodeJS.Timeout | null = null;
   #finishing = false;
+  #page: Page | null = null;
 
   constructor(limits: ServerLimits, settings: TransportSettings, tls: TlsMaterial | null) {
     super();
@@ -135,11 +106,31 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
       closed: (handle, info) => this.#closed(handle, info),
       warn: (err) => this.emitIfHeard('warning', err),
       request: (info) => this.onRequest(info),
+      page: (req, res) => this.#page?.handle(req, res) ?? false,
+      websocket: this.coreStats.websocket,
     };
   }
 
   /** An HTTP request answered (the echo server reports it; a relay has none to report). */
   protected onRequest(_info: Parameters<ListenerContext['request']>[0]): void {}
+
+  /** The connection counters now, with the bytes of open connections so far (a copy). */
+  protected coreSnapshot(): CoreStats {
+    const copy = structuredClone(this.coreStats);
+    for (const [handle, { transport }] of this.#connections) {
+      const t = copy.transports[transport];
+      if (t === undefined) continue;
+      const b = handle.bytes();
+      t.bytesIn += b.in;
+      t.bytesOut += b.out;
+    }
+    return copy;
+  }
+
+  /** Serve the page at /.netecho/ on the http(s) listeners (unless the settings turn it off). */
+  protected servePage(source: PageSource): void {
+    if (this.listenerContext.settings.ui) this.#page = new Page(source);
+  }
 
   /** emit() when someone listens (events on hot paths cost nothing otherwise). */
   protected emitIfHeard<K extends keyof CoreEvents>(event: K, ...args: CoreEvents[K]): void {
@@ -188,6 +179,7 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
       return this.#closing;
     }
     this.#state = 'draining';
+    this.#page?.close();
     this.emitIfHeard('draining', { connections: this.#connections.size, drainTimeoutMs: drainMs });
     this.#closing = this.#drain(drainMs);
     return this.#closing;
@@ -241,28 +233,43 @@ export class ServerCore<E extends CoreEvents & EventMap<E>> extends TypedEmitter
 
   #admit(transport: string, remoteAddress: string, remotePort: number): number | null {
     const reason: RefusalReason | null = this.#state !== 'listening' ? 'server-draining' : this.#limiter.acquire(remoteAddress);
+    const t = this.#transport(transport);
     if (reason !== null) {
       this.coreStats.refused[reason]++;
+      t.refused[reason] = (t.refused[reason] ?? 0) + 1;
       this.emitIfHeard('refused', { transport, remoteAddress, remotePort, reason });
       return null;
     }
     this.coreStats.accepted++;
+    t.accepted++;
     return this.#nextId++;
   }
 
+  #transport(name: string): TransportStats {
+    let t = this.coreStats.transports[name];
+    if (t === undefined) this.coreStats.transports[name] = t = { accepted: 0, open: 0, refused: {}, closed: {}, bytesIn: 0, bytesOut: 0 };
+    return t;
+  }
+
   #opened(handle: ConnectionHandle, info: PeerInfo): void {
-    this.#connections.set(handle, info.remoteAddress);
+    this.#transport(info.transport).open++;
+    this.#connections.set(handle, { ip: info.remoteAddress, transport: info.transport });
     this.#idle.add(handle);
     this.emitIfHeard('connection', info);
   }
 
   #closed(handle: ConnectionHandle, info: CloseInfo): void {
-    const ip = this.#connections.get(handle);
-    if (ip === undefined) return;
+    const open = this.#connections.get(handle);
+    if (open === undefined) return;
     this.#connections.delete(handle);
     this.#idle.delete(handle);
-    this.#limiter.release(ip);
+    this.#limiter.release(open.ip);
     this.coreStats.closed[info.reason]++;
+    const t = this.#transport(info.transport);
+    t.open--;
+    t.closed[info.reason] = (t.closed[info.reason] ?? 0) + 1;
+    t.bytesIn += info.bytesIn;
+    t.bytesOut += info.bytesOut;
     this.emitIfHeard('close', info);
     if (this.#connections.size === 0 && this.#allClosed !== null) this.#allClosed();
   }

@@ -39,6 +39,8 @@ export interface ServeOptions {
   describe?: boolean;
   /** Emit a 'data' event for everything received (stream bytes, WebSocket messages, datagrams, request bodies). Default false. */
   dump?: boolean;
+  /** The page at /.netecho/ on http(s) listeners (WebSocket tester, dashboard). Default true. */
+  ui?: boolean;
   /** Certificates for tls://, wss:// and https://. */
   tls?: TlsServeOptions;
   /** ws:// and wss://, and WebSocket upgrades on http:// and https://. */
@@ -103,6 +105,7 @@ export interface UdpServeOptions {
 export const DEFAULT_SETTINGS: TransportSettings = {
   describe: false,
   dump: false,
+  ui: true,
   tlsHandshakeTimeoutMs: 10_000,
   websocket: { maxMessageBytes: 1024 * 1024, deflate: false, origins: null, heartbeatMs: 30_000 },
   http: {
@@ -146,6 +149,7 @@ export const SERVE_SHAPE: OptionShape = {
   drainTimeout: DURATION,
   describe: 'boolean',
   dump: 'boolean',
+  ui: 'boolean',
   tls: { cert: 'pem', key: 'pem', selfSigned: 'boolean', clientCa: 'pem', handshakeTimeout: DURATION },
   websocket: { maxMessage: 'size', deflate: 'boolean', origins: 'strings', heartbeat: DURATION },
   http: {
@@ -248,6 +252,7 @@ function resolveSettings(options: ServeOptions, endpoints: readonly Endpoint[]):
   return {
     describe: Boolean(options.describe),
     dump: Boolean(options.dump),
+    ui: options.ui ?? true,
     tlsHandshakeTimeoutMs: pick(t.handshakeTimeout, D.tlsHandshakeTimeoutMs, (v) =>
       positiveDuration(v, 'tls.handshakeTimeout', 'the bound on handshakes that never finish'),
     ),

@@ -31,6 +31,8 @@ export interface DroppedInfo {
 export interface ServerStats extends CoreStats {
   /** Datagrams (UDP): received, answered, and dropped by reason. */
   datagrams: { received: number; echoed: number; bytes: number; dropped: Record<DropReason, number> };
+  /** HTTP replies (reflections and refusals), by status code ("200", "413"...). */
+  http: { replies: Record<string, number> };
 }
 
 /** What the echo transports get from the server; not exported from the package. */
@@ -44,10 +46,12 @@ export class EchoServer extends ServerCore<ServerEvents> {
     bytes: 0,
     dropped: { 'low-port': 0, 'rate-limited': 0, broadcast: 0, draining: 0, 'send-failed': 0 },
   };
+  readonly #replies: Record<string, number> = {};
   readonly [kContext]: TransportContext;
 
   constructor(limits: ServerLimits, settings: TransportSettings, tls: TlsMaterial | null) {
     super(limits, settings, tls);
+    this.servePage({ kind: 'echo', snapshot: () => ({ addresses: this.addresses, stats: this.stats }) });
     this[kContext] = {
       ...this.listenerContext,
       datagram: (outcome, remoteAddress, remotePort, bytes) => this.#datagram(outcome, remoteAddress, remotePort, bytes),
@@ -59,10 +63,12 @@ export class EchoServer extends ServerCore<ServerEvents> {
 
   /** Counters since start: a snapshot. */
   get stats(): ServerStats {
-    return structuredClone({ ...this.coreStats, datagrams: this.#datagrams });
+    return { ...this.coreSnapshot(), ...structuredClone({ datagrams: this.#datagrams, http: { replies: this.#replies } }) };
   }
 
   protected override onRequest(info: RequestInfo): void {
+    const status = String(info.status);
+    this.#replies[status] = (this.#replies[status] ?? 0) + 1;
     if (this.listenerCount('request') > 0) this.emit('request', info);
   }
 

@@ -37,6 +37,10 @@ export abstract class AdmittedConnection implements ConnectionHandle, StallWatch
     return this.wire.bytesRead + this.wire.bytesWritten;
   }
 
+  bytes(): { in: number; out: number } {
+    return { in: this.wire.bytesRead, out: this.wire.bytesWritten };
+  }
+
   /** Bytes waiting for the peer. */
   abstract queued(): number;
 

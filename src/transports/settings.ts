@@ -48,6 +48,8 @@ export interface TransportSettings {
   readonly describe: boolean;
   /** Report every chunk, message or datagram received (the server's 'data' event). */
   readonly dump: boolean;
+  /** Serve the page at /.netecho/ on http(s) listeners. */
+  readonly ui: boolean;
   readonly tlsHandshakeTimeoutMs: number;
   readonly websocket: WebSocketSettings;
   readonly http: HttpSettings;

@@ -2,6 +2,7 @@
  * The one interface every transport implements: listen on an endpoint, echo what peers send, and report
  * connections to the server, which owns limits, counting and the drain.
  */
+import type http from 'node:http';
 import type { Endpoint } from '../endpoint.js';
 import type { ServerLimits, TransportSettings } from './settings.js';
 import type { TlsMaterial } from './tls-material.js';
@@ -96,10 +97,18 @@ export function closeInfo(conn: OpenConnection, reason: CloseReason, bytesIn: nu
 export interface ConnectionHandle {
   /** A number that changes whenever a byte moves either way (for the server's idle sweep). */
   activity(): number;
+  /** Bytes received and sent so far. */
+  bytes(): { in: number; out: number };
   /** Stop echoing new input, flush what was already read, close the write side, and close once the peer does. */
   finish(reason?: CloseReason): void;
   /** Close at once. */
   destroy(reason: CloseReason): void;
+}
+
+/** WebSocket messages received, and closes by close code ("1000", "1009"...). */
+export interface WebSocketCounters {
+  messages: number;
+  closes: Record<string, number>;
 }
 
 /** What any listener gets from its server (echo or relay): limits, settings, certificates and bookkeeping. */
@@ -120,6 +129,10 @@ export interface ListenerContext {
   warn(err: Error): void;
   /** An HTTP request was answered (for the access log). */
   request(info: RequestInfo): void;
+  /** WebSocket counters the transports add to (the server's stats hold the same object). */
+  readonly websocket: WebSocketCounters;
+  /** The server's own page (/.netecho/): true when it answered the request. */
+  page(req: http.IncomingMessage, res: http.ServerResponse): boolean;
 }
 
 /** What the echo transports get: a listener's context, and the echo server's own reports. */

@@ -211,6 +211,10 @@ export function listenWebApp(endpoint: Endpoint, context: ListenerContext, app: 
       sendJson(res, 400, { error: 'missing Host header (required by HTTP/1.1)' }, { Connection: 'close' });
       return;
     }
+    if (context.page(req, res)) {
+      res.once('close', done);
+      return;
+    }
     app.request(req, res, conn, done);
   };
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => onRequest(req, res, false));

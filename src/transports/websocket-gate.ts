@@ -9,7 +9,7 @@ import type net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { sendRawJson } from './reflect.js';
 import type { WebSocketSettings } from './settings.js';
-import type { CloseReason, PeerInfo } from './transport.js';
+import type { CloseReason, PeerInfo, WebSocketCounters } from './transport.js';
 
 /** What a WebSocket connection needs from the connection that carried its upgrade (web-server.ts's WebConnection). */
 export interface UpgradeTarget extends PeerInfo {
@@ -31,7 +31,11 @@ const CLOSE_REASONS: Readonly<Record<number, string>> = {
 
 /** ws closes 1007/1008/1009 itself, with no reason: this class gives each close code its reason. */
 class ReasonedWebSocket extends WebSocket {
+  /** The code this side closed with first (null: the client closed first, or the connection dropped). */
+  sentCode: number | null = null;
+
   override close(code?: number, data?: string | Buffer): void {
+    this.sentCode ??= code ?? 1005;
     super.close(code, data === undefined && code !== undefined ? CLOSE_REASONS[code] : data);
   }
 }
@@ -54,8 +58,12 @@ export class WebSocketGate {
   readonly #heartbeat: NodeJS.Timeout | null;
 
   /** `maxPayload`: the largest message (default the settings' maxMessageBytes). */
-  constructor(settings: WebSocketSettings, maxPayload = settings.maxMessageBytes) {
+  readonly counters: WebSocketCounters;
+
+  /** `counters`: where messages and close codes are counted (the server's). */
+  constructor(settings: WebSocketSettings, counters: WebSocketCounters, maxPayload = settings.maxMessageBytes) {
     this.#settings = settings;
+    this.counters = counters;
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -108,6 +116,9 @@ export class WebSocketGate {
       ws.on('error', wsOnError);
       ws.on('close', (code: number) => {
         this.#clients.delete(ws);
+        // Counted by the code of whoever closed first: the server's own (1001, 1009...), else the client's.
+        const counted = (ws as unknown as ReasonedWebSocket).sentCode ?? code;
+        this.counters.closes[counted] = (this.counters.closes[counted] ?? 0) + 1;
         const reason = REASON_FOR_CODE[code];
         if (reason !== undefined) target.reason ??= reason;
       });

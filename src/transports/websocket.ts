@@ -50,7 +50,7 @@ export class WebSocketEcho {
   constructor(context: TransportContext, transport: string) {
     this.#context = context;
     this.#transport = transport;
-    this.#gate = new WebSocketGate(context.settings.websocket);
+    this.#gate = new WebSocketGate(context.settings.websocket, context.websocket);
   }
 
   /** Handle an HTTP upgrade request on an admitted connection. */
@@ -80,6 +80,7 @@ function wsOnMessageDumping(this: WebSocket, data: Buffer, isBinary: boolean): v
 
 function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   const echo = (this as EchoWebSocket)[kEcho];
+  echo.context.websocket.messages++;
   if (echo.target.finishing) return;
   const max = echo.context.limits.maxQueuedBytes;
   if (echo.paused || this.bufferedAmount + data.length < max) {

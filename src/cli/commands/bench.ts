@@ -12,6 +12,9 @@ import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
 import { addClientTlsOptions, clientTlsFlags, type ClientTlsFlags } from '../options.js';
 import { createProgress } from '../output/progress.js';
+import { basename } from 'node:path';
+import { renderReport } from '../../bench/report/html.js';
+import { readResults, writeHtml } from './report.js';
 
 interface BenchFlags extends ClientTlsFlags {
   connections?: string;
@@ -32,6 +35,8 @@ interface BenchFlags extends ClientTlsFlags {
   publishers?: string;
   subscribers?: string;
   subscribeUrl?: string[];
+  report?: string;
+  compare?: string[];
 }
 
 export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -64,19 +69,22 @@ export function registerBench(program: Command, io: CliIo, setExit: (p: Promise<
     .option('--rooms <n>', 'with --relay: rooms (default 1)')
     .option('--publishers <n>', 'with --relay: publishers per room, each at --rate messages/s (default 1, at 10/s)')
     .option('--subscribers <n>', 'with --relay: subscribers per room (default 10)')
-    .option('--subscribe-url <url>', 'with --relay: another instance; subscribers are spread over URL and these (repeatable)', (v: string, all: string[]) => [...all, v], []);
+    .option('--subscribe-url <url>', 'with --relay: another instance; subscribers are spread over URL and these (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--report <file>', 'also write an HTML report with plots (rate over time, latency percentiles) to FILE')
+    .option('--compare <json>', 'with --report: a result of an earlier bench --json to plot beside this run (repeatable)', (v: string, all: string[]) => [...all, v], []);
   addClientTlsOptions(cmd).action((url: string | undefined, flags: BenchFlags) =>
     setExit(flags.relay ? runRelayBench(url ?? DEFAULT_ENDPOINT_RELAY, flags, io) : runBench(url ?? DEFAULT_ENDPOINT, flags, io)),
   );
 }
 
 /** Echo-bench flags that mean nothing to a fan-out, and fan-out flags that mean nothing without --relay. */
-const ECHO_ONLY = ['connections', 'pipeline', 'stream', 'workers', 'source'] as const;
+const ECHO_ONLY = ['connections', 'pipeline', 'stream', 'workers', 'source', 'report'] as const;
 const RELAY_ONLY = ['rooms', 'publishers', 'subscribers'] as const;
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 async function runRelayBench(url: string, flags: BenchFlags, io: CliIo): Promise<number> {
   for (const k of ECHO_ONLY) if (flags[k] !== undefined) throw new InvalidArgumentError(`${flagName(k)} does not apply to --relay`);
+  if ((flags.compare ?? []).length > 0) throw new InvalidArgumentError('--compare does not apply to --relay');
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -107,6 +115,9 @@ async function runRelayBench(url: string, flags: BenchFlags, io: CliIo): Promise
 async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<number> {
   for (const k of RELAY_ONLY) if (flags[k] !== undefined) throw new InvalidArgumentError(`${flagName(k)} needs --relay`);
   if ((flags.subscribeUrl ?? []).length > 0) throw new InvalidArgumentError('--subscribe-url needs --relay');
+  const compare = flags.compare ?? [];
+  if (compare.length > 0 && flags.report === undefined) throw new InvalidArgumentError('--compare needs --report FILE');
+  const earlier = readResults(compare, '--compare');
   // As typed: bench() validates every option once and names what is wrong.
   const options: BenchOptions = {
     connections: flags.connections,
@@ -133,6 +144,9 @@ async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<numb
       throw new ConnectRefusedError(`no connection to ${result.url} could be opened (${result.errors.connect} attempts failed)`);
     }
     io.stdout.write(flags.json ? jsonLine(result) : formatBenchResult(result));
+    if (flags.report !== undefined) {
+      writeHtml(flags.report, renderReport([result, ...earlier], { names: ['this run', ...compare.map((f) => basename(f))] }), '--report', io);
+    }
     const e = result.errors;
     if (e.resetAtOpen > 0) {
       say(io, `${e.resetAtOpen} connection(s) were reset as they opened: is the server capping connections? (netecho serve: --max-connections, --max-connections-per-ip)`);

@@ -18,7 +18,7 @@ import { attachRelayLogs, relayStopFields } from '../serve/logs.js';
 import { isWorker, withPrimaryTls } from '../serve/worker.js';
 import { runAsPrimary, runAsWorker } from '../serve/cluster-run.js';
 import { runService } from '../serve/run.js';
-import { addConnectionFlags, addServiceLogFlags, addTlsServerFlags, addWebSocketServerFlags, serviceOptions, workersFlag, type ServiceFlags } from '../serve/service-flags.js';
+import { addConnectionFlags, addServiceLogFlags, addTlsServerFlags, addWebSocketServerFlags, metricsFlag, serviceOptions, workersFlag, type ServiceFlags } from '../serve/service-flags.js';
 
 interface RelayFlags extends ServiceFlags {
   room?: string;
@@ -120,9 +120,10 @@ async function runRelay(urls: string[], flags: RelayFlags, io: CliIo): Promise<n
   const options = toRelayOptions(urls, flags, io.env);
   const { level, format } = logSettings(flags);
   const workers = workersFlag(flags.workers);
+  metricsFlag(flags.metrics);
   if (isWorker()) {
     const log = createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } });
-    return runAsWorker(() => startWorker(withPrimaryTls(options), log), log, (server) => relayStopFields(server.stats));
+    return runAsWorker(() => startWorker(withPrimaryTls(options), log), log, (server) => relayStopFields(server.stats), flags.metrics !== undefined);
   }
   const log = createLogger({ format, level, destination: io.stderr });
   return workers > 1 ? runPrimary(options, workers, log, flags, io) : runSingle(options, log, flags, io);
@@ -131,7 +132,7 @@ async function runRelay(urls: string[], flags: RelayFlags, io: CliIo): Promise<n
 async function runSingle(options: RelayOptions, log: Logger, flags: RelayFlags, io: CliIo): Promise<number> {
   const server = await relay(options);
   started(server, log);
-  return runService(server, { log, io, json: Boolean(flags.json), certOut: flags.certOut, stopFields: () => relayStopFields(server.stats) });
+  return runService(server, { log, io, json: Boolean(flags.json), certOut: flags.certOut, metrics: flags.metrics, stopFields: () => relayStopFields(server.stats) });
 }
 
 function started(server: RelayServer, log: Logger): void {
@@ -154,7 +155,7 @@ async function runPrimary(options: RelayOptions, count: number, log: Logger, fla
   const material = await certificateFor({ listen: options.listen ?? DEFAULT_ENDPOINT_RELAY, tls: options.tls });
   const hub = settings.redis === null ? new RelayPrimaryHub(settings) : null;
   try {
-    return await runAsPrimary({ count, log, io, json: Boolean(flags.json), certOut: flags.certOut, material });
+    return await runAsPrimary({ count, log, io, json: Boolean(flags.json), certOut: flags.certOut, material, metrics: flags.metrics });
   } finally {
     hub?.close();
   }

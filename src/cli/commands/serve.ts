@@ -19,6 +19,7 @@ import {
   addWebSocketServerFlags,
   serviceOptions,
   workersFlag,
+  metricsFlag,
   type ServiceFlags,
 } from '../serve/service-flags.js';
 import { runAsPrimary, runAsWorker } from '../serve/cluster-run.js';
@@ -111,12 +112,13 @@ async function runServe(urls: string[], flags: ServeFlags, io: CliIo): Promise<n
   const workers = workersFlag(flags.workers);
   const json = Boolean(flags.json);
   const dump = dumpFlags(flags);
+  const metrics = metricsFlag(flags.metrics);
   if (dump !== null) options.dump = true;
   if (isWorker()) {
-    return runWorker(withPrimaryTls(options), createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } }), dump);
+    return runWorker(withPrimaryTls(options), createLogger({ format, level, destination: io.stderr, base: { worker: process.pid } }), dump, metrics !== undefined);
   }
   const log = createLogger({ format, level, destination: io.stderr });
-  return workers > 1 ? runPrimary(options, workers, log, flags.certOut, io, json) : runSingle(options, log, dump, flags.certOut, io, json);
+  return workers > 1 ? runPrimary(options, workers, log, flags.certOut, io, json, metrics) : runSingle(options, log, dump, flags.certOut, io, json, metrics);
 }
 
 /** --dump text|hex and --dump-max SIZE (default 256 bytes shown per chunk, message or datagram). */
@@ -132,14 +134,14 @@ function dumpFlags(flags: ServeFlags): DumpSettings | null {
 const DEFAULT_DUMP_MAX = 256;
 
 /** One process: serve until a signal, then drain (a second signal forces). */
-async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings | null, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
+async function runSingle(options: ServeOptions, log: Logger, dump: DumpSettings | null, certOut: string | undefined, io: CliIo, json: boolean, metrics: string | undefined): Promise<number> {
   const server = await serve(options);
   attachLogs(server, log, dump);
-  return runService(server, { log, io, json, certOut, stopFields: () => stopFields(server.stats) });
+  return runService(server, { log, io, json, certOut, metrics, stopFields: () => stopFields(server.stats) });
 }
 
 /** A worker: serve, report to the primary, and drain when it asks or goes away. */
-function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings | null): Promise<number> {
+function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings | null, metrics: boolean): Promise<number> {
   return runAsWorker(
     async () => {
       const server = await serve(options);
@@ -148,11 +150,12 @@ function runWorker(options: ServeOptions, log: Logger, dump: DumpSettings | null
     },
     log,
     (server) => stopFields(server.stats),
+    metrics,
   );
 }
 
 /** The primary of --workers N: one throwaway certificate for all, then supervise until a signal. */
-async function runPrimary(options: ServeOptions, count: number, log: Logger, certOut: string | undefined, io: CliIo, json: boolean): Promise<number> {
+async function runPrimary(options: ServeOptions, count: number, log: Logger, certOut: string | undefined, io: CliIo, json: boolean, metrics: string | undefined): Promise<number> {
   const material = await certificateFor(options); // validates every option too, before anything forks
-  return runAsPrimary({ count, log, io, json, certOut, material });
+  return runAsPrimary({ count, log, io, json, certOut, material, metrics });
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../../errors.js';
 import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SERVICE_DRAIN_TIMEOUT_MS, type ServeOptions } from '../../server/options.js';
 import { formatDuration } from '../../units.js';
+import { DEFAULT_METRICS_URL, parseMetricsUrl } from '../../metrics/url.js';
 import { countFlag, fileFlag, type LogFlags } from '../options.js';
 
 export interface ServiceFlags extends LogFlags {
@@ -28,6 +29,9 @@ export interface ServiceFlags extends LogFlags {
   wsDeflate?: boolean;
   origin?: string[];
   wsHeartbeat?: string;
+  metrics?: string;
+  /** false with --no-ui. */
+  ui?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -63,9 +67,11 @@ export function addWebSocketServerFlags(cmd: Command): Command {
     .option('--ws-heartbeat <duration>', `ping WebSocket clients this often, drop silent ones; 0 = never (default ${formatDuration(DEFAULT_SETTINGS.websocket.heartbeatMs)})`);
 }
 
-/** --log-level, --log-format, --quiet, --json. */
+/** --log-level, --log-format, --quiet, --json, --metrics. */
 export function addServiceLogFlags(cmd: Command): Command {
   return cmd
+    .option('--no-ui', 'do not serve the page (WebSocket tester, chat, dashboard) at /.netecho/ on http(s) listeners')
+    .option('--metrics <url>', `serve Prometheus metrics on their own listener, e.g. ${DEFAULT_METRICS_URL} (with --workers: summed over the workers)`)
     .option('--log-level <level>', 'debug, info, warn, error or silent (default info)')
     .option('--log-format <format>', 'text or json (default text)')
     .option('-q, --quiet', 'log warnings and errors only (same as --log-level warn)')
@@ -73,7 +79,7 @@ export function addServiceLogFlags(cmd: Command): Command {
 }
 
 /** The shared flags as options: limits (with the service's 30 s drain), TLS (files read), WebSocket. */
-export function serviceOptions(flags: ServiceFlags): Pick<ServeOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'idleTimeout' | 'sendStallTimeout' | 'drainTimeout' | 'tls'> & {
+export function serviceOptions(flags: ServiceFlags): Pick<ServeOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'idleTimeout' | 'sendStallTimeout' | 'drainTimeout' | 'tls' | 'ui'> & {
   websocket: NonNullable<ServeOptions['websocket']>;
 } {
   const pair = flags.cert !== undefined && flags.key !== undefined;
@@ -92,6 +98,7 @@ export function serviceOptions(flags: ServiceFlags): Pick<ServeOptions, 'maxConn
       handshakeTimeout: flags.tlsHandshakeTimeout,
     },
     websocket: { deflate: flags.wsDeflate, origins: flags.origin, heartbeat: flags.wsHeartbeat },
+    ui: flags.ui,
   };
 }
 
@@ -114,4 +121,10 @@ export function writeCertificate(path: string, pem: string | null, log: Logger):
     throw new InvalidArgumentError(`cannot write --cert-out "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   log.info(`certificate written to ${path}`);
+}
+
+/** --metrics: checked before anything listens. */
+export function metricsFlag(value: string | undefined): string | undefined {
+  if (value !== undefined) parseMetricsUrl(value);
+  return value;
 }

@@ -1,0 +1,117 @@
+/**
+ * Prometheus metrics for a server, built with prom-client. Every netecho metric is read from `server.stats` when
+ * it is scraped (collect callbacks), so the two can never disagree: there is no second bookkeeping. Names follow
+ * Prometheus conventions (`_total` for counters, `_bytes`, base units); labels carry the transport and the reason.
+ * Node's process metrics (CPU, memory, handles, GC, event-loop lag) come from prom-client's defaults.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CoreStats } from '../server/core.js';
+import type { ServerStats } from '../server/server.js';
+import type { RelayStats } from '../relay/server.js';
+
+/** What metrics need of a server: serve()'s EchoServer and relay()'s RelayServer both are one. */
+export interface MetricsSource {
+  readonly stats: CoreStats | ServerStats | RelayStats;
+}
+
+export interface MetricsOptions {
+  /** Also Node's process metrics (process_*, nodejs_*, with event-loop lag). Default true. */
+  defaultMetrics?: boolean;
+}
+
+type Labels = Record<string, string>;
+type Series = Array<[Labels, number]>;
+
+const BROKER_STATES = ['local', 'connecting', 'ready', 'down'] as const;
+
+/** A registry whose metrics are read from `server.stats` at each scrape. */
+export function createMetrics(server: MetricsSource, options: MetricsOptions = {}): Registry {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters (promtool's lint refuses them); nodejs_active_handles{type} etc. say the same.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
+  const define: Define = (kind, name, help, labelNames, read) => {
+    const collect = function (this: Counter | Gauge): void {
+      const series = read(server.stats);
+      this.reset();
+      for (const [labels, value] of series ?? []) {
+        if (this instanceof Counter) this.inc(labels, value);
+        else this.set(labels, value);
+      }
+    };
+    if (kind === 'counter') new Counter({ name, help, labelNames, registers: [registry], collect });
+    else new Gauge({ name, help, labelNames, registers: [registry], collect });
+  };
+  const perTransport = (s: MetricsSource['stats'], pick: (t: CoreStats['transports'][string]) => number): Series =>
+    Object.entries(s.transports).map(([transport, t]) => [{ transport }, pick(t)]);
+  const perTransportReason = (s: MetricsSource['stats'], pick: (t: CoreStats['transports'][string]) => Partial<Record<string, number>>): Series =>
+    Object.entries(s.transports).flatMap(([transport, t]) => Object.entries(pick(t)).map(([reason, n]): [Labels, number] => [{ transport, reason }, n ?? 0]));
+
+  define('counter', 'netecho_connections_accepted_total', 'Connections admitted, per transport.', ['transport'], (s) => perTransport(s, (t) => t.accepted));
+  define('counter', 'netecho_connections_refused_total', 'Connections refused by a limit, per transport and reason.', ['transport', 'reason'], (s) => perTransportReason(s, (t) => t.refused));
+  define('counter', 'netecho_connections_closed_total', 'Connections closed, per transport and reason.', ['transport', 'reason'], (s) => perTransportReason(s, (t) => t.closed));
+  define('counter', 'netecho_websocket_messages_received_total', 'WebSocket messages received.', [], (s) => [[{}, s.websocket.messages]]);
+  define('counter', 'netecho_websocket_closes_total', 'WebSocket connections closed, by close code.', ['code'], (s) => byKey(s.websocket.closes, 'code'));
+  define('gauge', 'netecho_connections_open', 'Connections open now, per transport.', ['transport'], (s) => perTransport(s, (t) => t.open));
+  define('counter', 'netecho_received_bytes_total', 'Bytes received on connections: the closed ones, and the open ones so far.', ['transport'], (s) => perTransport(s, (t) => t.bytesIn));
+  define('counter', 'netecho_sent_bytes_total', 'Bytes sent on connections: the closed ones, and the open ones so far.', ['transport'], (s) => perTransport(s, (t) => t.bytesOut));
+
+  const kind = server.stats;
+  if ('datagrams' in kind) echoMetrics(define);
+  if ('messages' in kind) relayMetrics(define);
+  return registry;
+}
+
+type Define = (kind: 'counter' | 'gauge', name: string, help: string, labelNames: string[], read: (stats: MetricsSource['stats']) => Series | null) => void;
+
+const byKey = (record: Record<string, number>, label: string): Series => Object.entries(record).map(([k, n]) => [{ [label]: k }, n]);
+
+/** serve(): datagrams and HTTP replies. */
+function echoMetrics(define: Define): void {
+  const echo = (s: MetricsSource['stats']): ServerStats | null => ('datagrams' in s ? s : null);
+  define('counter', 'netecho_udp_datagrams_received_total', 'UDP datagrams received.', [], (s) => (echo(s) === null ? null : [[{}, echo(s)?.datagrams.received ?? 0]]));
+  define('counter', 'netecho_udp_datagrams_echoed_total', 'UDP datagrams answered.', [], (s) => (echo(s) === null ? null : [[{}, echo(s)?.datagrams.echoed ?? 0]]));
+  define('counter', 'netecho_udp_echoed_bytes_total', 'Bytes of the UDP datagrams answered.', [], (s) => (echo(s) === null ? null : [[{}, echo(s)?.datagrams.bytes ?? 0]]));
+  define('counter', 'netecho_udp_datagrams_dropped_total', 'UDP datagrams not answered, by reason.', ['reason'], (s) => {
+    const e = echo(s);
+    return e === null ? null : byKey(e.datagrams.dropped, 'reason');
+  });
+  define('counter', 'netecho_http_replies_total', 'HTTP replies to requests (reflections and refusals), by status code.', ['status'], (s) => {
+    const e = echo(s);
+    return e === null ? null : byKey(e.http.replies, 'status');
+  });
+}
+
+/** relay(): rooms, messages, refusals, history, the link to other instances. */
+function relayMetrics(define: Define): void {
+  const relay = (s: MetricsSource['stats']): RelayStats | null => ('messages' in s ? s : null);
+  const relayOne = (name: string, help: string, kind: 'counter' | 'gauge', pick: (r: RelayStats) => number): void =>
+    define(kind, name, help, [], (s) => {
+      const r = relay(s);
+      return r === null ? null : [[{}, pick(r)]];
+    });
+  relayOne('netecho_relay_rooms', 'Rooms with members on this instance.', 'gauge', (r) => r.rooms);
+  relayOne('netecho_relay_members', 'Room memberships on this instance.', 'gauge', (r) => r.members);
+  relayOne('netecho_relay_messages_received_total', 'Messages clients sent to this instance.', 'counter', (r) => r.messages.received);
+  relayOne('netecho_relay_messages_published_total', 'Messages published to a room from this instance.', 'counter', (r) => r.messages.published);
+  relayOne('netecho_relay_messages_remote_total', 'Messages published on other instances and delivered here.', 'counter', (r) => r.messages.remote);
+  relayOne('netecho_relay_deliveries_total', 'Deliveries to members here (one message to 100 members is 100).', 'counter', (r) => r.messages.delivered);
+  define('counter', 'netecho_relay_messages_dropped_total', 'Messages not published or not delivered, by reason.', ['reason'], (s) => {
+    const r = relay(s);
+    return r === null ? null : byKey(r.messages.dropped, 'reason');
+  });
+  define('counter', 'netecho_relay_denied_total', 'Clients or joins refused, by reason.', ['reason'], (s) => {
+    const r = relay(s);
+    return r === null ? null : byKey(r.denied, 'reason');
+  });
+  relayOne('netecho_relay_history_messages', 'Messages kept for recovery on this instance (memory; Redis keeps its own).', 'gauge', (r) => r.broker.history.messages);
+  relayOne('netecho_relay_history_bytes', 'Bytes of the messages kept for recovery on this instance.', 'gauge', (r) => r.broker.history.bytes);
+  define('gauge', 'netecho_relay_broker_state', 'The link to other instances: 1 for its state now (local: no Redis).', ['state'], (s) => {
+    const r = relay(s);
+    return r === null ? null : BROKER_STATES.map((state): [Labels, number] => [{ state }, r.broker.state === state ? 1 : 0]);
+  });
+  relayOne('netecho_relay_broker_reconnects_total', 'Times the link to Redis came back after it was lost.', 'counter', (r) => r.broker.reconnects);
+  relayOne('netecho_relay_broker_undelivered_total', 'Messages published here that could not be carried to other instances.', 'counter', (r) => r.broker.undelivered);
+}
