@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,8 @@ export interface Peer {
   /** Command to start on `port`, or a reason it is missing. */
   command: (port: number) => string[] | string;
   env?: NodeJS.ProcessEnv;
+  /** A UDP server: ready once it answers a datagram (else once its TCP port accepts). */
+  udp?: boolean;
 }
 
 export interface Running {
@@ -69,13 +72,35 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-/** Start a peer pinned to the server core; resolves once its port accepts connections. */
+async function waitForDatagram(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  const socket = dgram.createSocket('udp4');
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error('server exited');
+      const answered = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), 100);
+        socket.once('message', () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+        socket.send('ready?', port, '127.0.0.1');
+      });
+      if (answered) return;
+      if (Date.now() > deadline) throw new Error(`nothing answering on udp port ${port}`);
+    }
+  } finally {
+    socket.close();
+  }
+}
+
+/** Start a peer pinned to the server core; resolves once its port accepts connections (or answers, over UDP). */
 export async function start(peer: Peer): Promise<Running | string> {
   const port = await freePort();
   const cmd = peer.command(port);
   if (typeof cmd === 'string') return cmd;
   const child = spawn('taskset', ['-c', SERVER_CORE, ...cmd], { stdio: 'ignore', env: { ...process.env, ...peer.env } });
-  await waitForPort(port, child);
+  await (peer.udp ? waitForDatagram(port, child) : waitForPort(port, child));
   return {
     pid: child.pid ?? 0,
     port,

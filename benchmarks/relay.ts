@@ -8,6 +8,8 @@
  * netecho process. Rewrites the marked relay section of docs/benchmarks.md (or prints it with --print).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { percentileChart } from '../src/bench/report/plots.js';
 import { cpus } from 'node:os';
 import { benchRelay, type RelayBenchHooks } from '../src/bench/relay/bench-relay.js';
 import type { RelayBenchResult } from '../src/bench/relay/result.js';
@@ -77,6 +79,7 @@ interface Sample {
   errors: number;
   clientCpu: number;
   redisCpuPerDelivery: number;
+  curve: Array<{ percentile: number; us: number }> | null;
 }
 
 async function startRedis(): Promise<Running> {
@@ -123,6 +126,7 @@ async function measure(system: System, scenario: Scenario, instances: 1 | 2): Pr
       p99: r.latencyUs?.p99 ?? NaN,
       errors: r.errors,
       clientCpu: r.clientCpuPercent,
+      curve: r.latencyCurve,
     };
   } finally {
     for (const s of servers) await s.stop();
@@ -152,6 +156,21 @@ async function bigRoom(): Promise<string> {
   } finally {
     await s.stop();
   }
+}
+
+/** Each server's round with the median p99, as one percentile plot per scenario: docs/plots/relay-N-K.svg (not with --print). */
+function writePlot(scenario: Scenario, instances: 1 | 2, samples: Map<string, Sample[]>, key: (sys: System, sc: Scenario, n: number) => string): string | null {
+  if (PRINT) return null;
+  const curves = SYSTEMS.flatMap((system) => {
+    const ss = [...(samples.get(key(system, scenario, instances)) ?? [])].filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
+    const mid = ss[Math.floor((ss.length - 1) / 2)];
+    return mid?.curve ? [{ name: system.name, curve: mid.curve }] : [];
+  });
+  if (curves.length === 0) return null;
+  const name = `plots/relay-${SCENARIOS.indexOf(scenario) + 1}-x${instances}.svg`;
+  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
+  writeFileSync(`${ROOT}docs/${name}`, percentileChart(curves));
+  return name;
 }
 
 async function main(): Promise<void> {
@@ -197,8 +216,11 @@ async function main(): Promise<void> {
     '| scenario | instances | server | server CPU µs per delivery | vs Socket.IO | deliveries/s | p99 µs | vs Socket.IO p99 | Redis CPU µs per delivery | client CPU | errors |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const plots: string[] = [];
   for (const scenario of SCENARIOS) {
     for (const instances of [1, 2] as const) {
+      const plot = writePlot(scenario, instances, samples, key);
+      if (plot !== null) plots.push(`[${scenario.title.split(' (')[0]}, ${instances === 1 ? 'one instance' : 'two instances'}](${plot})`);
       const sio = samples.get(key(SYSTEMS[1] as System, scenario, instances)) ?? [];
       const sioCpu = median(sio.map((s) => s.cpuPerDelivery));
       const sioP99 = median(sio.map((s) => s.p99));
@@ -216,6 +238,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (plots.length > 0) lines.push('', `Latency by percentile, each server's median round: ${plots.join('; ')}.`);
   lines.push('', big, '', RELAY_END);
   const section = lines.join('\n');
   if (PRINT) process.stdout.write(`${section}\n`);

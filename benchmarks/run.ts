@@ -226,7 +226,9 @@ async function main(): Promise<void> {
     const path = `${ROOT}docs/benchmarks.md`;
     const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
     const kept = [transportsSection(old), markedSection(old, RELAY_BEGIN, RELAY_END)].filter((x) => x !== '');
-    writeFileSync(path, kept.length === 0 ? doc : `${doc}\n${kept.join('\n\n')}\n`);
+    // And what was written by hand after the relay tables (the reading of them).
+    const after = old.includes(RELAY_END) ? old.slice(old.indexOf(RELAY_END) + RELAY_END.length).trim() : '';
+    writeFileSync(path, `${kept.length === 0 ? doc : `${doc}\n${kept.join('\n\n')}\n`}${after === '' ? '' : `\n${after}\n`}`);
     console.error('wrote docs/benchmarks.md');
   }
 }
@@ -244,6 +246,8 @@ const METHOD = [
   '  way (Go with `GOMAXPROCS=1`, Python in one process).',
   '- Each cell warms up (the same load, not recorded), then measures for a fixed time; 3 rounds or more.',
   "- The client's CPU is recorded too: a client at 100% of its core measures the client, not the server.",
+  "- Each table links a plot of the latency percentile curves (docs/plots/*.svg; each server's round with the median p99),",
+  '  drawn by the same code as `netecho bench --report`: the tail, not only p50 and p99.',
   '',
   '| figure | how | why |',
   '| --- | --- | --- |',

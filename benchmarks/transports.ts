@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { bench } from '../src/bench/bench.js';
+import { percentileChart } from '../src/bench/report/plots.js';
 import {
   BIN_FLAGS,
   BUILD,
@@ -38,9 +39,15 @@ const WARMUP = Number(argValue('--warmup') ?? 1);
 const PRINT = args.includes('--print');
 
 interface Suite {
-  scheme: 'tls' | 'ws';
+  scheme: 'tls' | 'ws' | 'udp' | 'http';
   title: string;
   peers: Peer[];
+  /** Message sizes, 50 connections each (default 1 KiB and 64 KiB). */
+  sizes?: number[];
+  /** The load: netecho bench (default), or wrk (HTTP: keep-alive POSTs of a small body). */
+  load?: 'bench' | 'wrk';
+  /** What one operation is called in the table. */
+  unit?: string;
 }
 
 function certificate(): { cert: string; key: string } | string {
@@ -81,6 +88,31 @@ function suites(): Suite[] {
   return [
     { scheme: 'tls', title: 'TLS echo (TLS 1.3, ECDSA P-256)', peers: tlsPeers },
     {
+      scheme: 'udp',
+      title: 'UDP echo (netecho bench closed loop, 50 sockets; netecho with --udp-rate raised, as every datagram comes from 127.0.0.1)',
+      sizes: [64, 1024],
+      unit: 'datagram',
+      peers: [
+        { name: 'netecho', command: netecho((p) => `udp://127.0.0.1:${p}`, ['--udp-rate', '10000000']), udp: true },
+        { name: 'Go net.ListenUDP loop', command: (port) => (goBinary('udp_echo') ? [goBinary('udp_echo') as string, String(port)] : 'go not installed (apt-get install golang-go)'), env: { GOMAXPROCS: '1' }, udp: true },
+        { name: 'Python asyncio DatagramProtocol', command: (port) => (has('python3') ? ['python3', `${PEERS}udp_echo.py`, String(port)] : 'python3 not installed'), udp: true },
+      ],
+    },
+    {
+      scheme: 'http',
+      title: 'HTTP reflection (wrk: 1 thread, 50 keep-alive connections, POST of 13 bytes)',
+      sizes: [13],
+      load: 'wrk',
+      unit: 'request',
+      peers: has('wrk')
+        ? [
+            { name: 'netecho', command: netecho((p) => `http://127.0.0.1:${p}`) },
+            { name: 'Go net/http JSON reflection', command: (port) => (goBinary('http_reflect') ? [goBinary('http_reflect') as string, String(port)] : 'go not installed (apt-get install golang-go)'), env: { GOMAXPROCS: '1' } },
+            { name: 'express reflection (http-https-echo style)', command: (port) => [process.execPath, `${PEERS}express_reflect.mjs`, String(port)] },
+          ]
+        : [],
+    },
+    {
       scheme: 'ws',
       title: 'WebSocket echo (binary messages, no compression)',
       peers: [
@@ -97,6 +129,32 @@ interface Sample {
   p99: number;
   cpuPerRt: number;
   errors: number;
+  curve: Array<{ percentile: number; us: number }> | null;
+}
+
+/** wrk against `server` (warm-up run first, not recorded): server CPU per request. */
+async function measureWrk(server: Running, connections: number): Promise<Sample> {
+  mkdirSync(BUILD, { recursive: true });
+  const script = `${BUILD}post.lua`;
+  writeFileSync(script, 'wrk.method = "POST"\nwrk.body = "Hello, World!"\nwrk.headers["Content-Type"] = "text/plain"\n');
+  const url = `http://127.0.0.1:${server.port}/echo?x=1`;
+  const wrk = (seconds: number): string =>
+    execFileSync('taskset', ['-c', CLIENT_CORE, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (WARMUP > 0) wrk(WARMUP);
+  const cpu0 = cpuMicros(server.pid);
+  const out = wrk(SECONDS);
+  const cpu1 = cpuMicros(server.pid);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socketErrors === null ? 0 : socketErrors.slice(1).reduce((n, v) => n + Number(v), 0));
+  const ms = (label: string): number => {
+    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (m === null) return NaN;
+    const v = Number(m[1]);
+    return Math.round(m[2] === 'us' ? v : m[2] === 'ms' ? v * 1000 : v * 1e6);
+  };
+  return { rtps: Math.round(requests / SECONDS), p50: ms('50'), p99: ms('99'), cpuPerRt: requests > 0 ? (cpu1 - cpu0) / requests : NaN, errors, curve: null };
 }
 
 async function measure(scheme: string, server: Running, size: number, connections: number): Promise<Sample> {
@@ -104,32 +162,55 @@ async function measure(scheme: string, server: Running, size: number, connection
   let cpu1 = 0;
   const r = await bench(
     `${scheme}://127.0.0.1:${server.port}`,
-    { connections, size, duration: `${SECONDS}s`, warmup: `${WARMUP}s`, timeout: '10s', tls: { insecure: true } },
+    { connections, size, duration: `${SECONDS}s`, warmup: `${WARMUP}s`, timeout: scheme === 'udp' ? '200ms' : '10s', tls: { insecure: true } },
     { onMeasuring: () => (cpu0 = cpuMicros(server.pid)), onStopped: () => (cpu1 = cpuMicros(server.pid)) },
   );
-  return { rtps: r.roundTripsPerSec, p50: r.latencyUs?.p50 ?? NaN, p99: r.latencyUs?.p99 ?? NaN, cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN, errors: r.errors.total };
+  return {
+    rtps: r.roundTripsPerSec,
+    p50: r.latencyUs?.p50 ?? NaN,
+    p99: r.latencyUs?.p99 ?? NaN,
+    cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN,
+    errors: r.errors.total,
+    curve: r.latencyCurve,
+  };
+}
+
+/** Each server's round with the median p99 as one percentile plot: docs/plots/SCHEME-SIZE-N.svg (not with --print). */
+function writePlot(scheme: string, size: number, connections: number, peers: readonly { name: string }[], samples: Map<string, Sample[]>): string | null {
+  if (PRINT) return null;
+  const curves = peers.flatMap((peer) => {
+    const ss = [...(samples.get(`${peer.name}|${size}`) ?? [])].filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
+    const mid = ss[Math.floor((ss.length - 1) / 2)];
+    return mid?.curve ? [{ name: peer.name, curve: mid.curve }] : [];
+  });
+  if (curves.length === 0) return null;
+  const name = `plots/${scheme}-${size}-${connections}.svg`;
+  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
+  writeFileSync(`${ROOT}docs/${name}`, percentileChart(curves));
+  return name;
 }
 
 async function main(): Promise<void> {
   if (!has('taskset')) throw new Error('taskset is needed (util-linux)');
   spawnSync('taskset', ['-pc', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
-  const cells = [
-    { size: 1024, connections: 50 },
-    { size: 65536, connections: 50 },
-  ];
   const lines: string[] = [
     TRANSPORTS_BEGIN,
-    '## TLS and WebSocket echo beside peers',
+    '## TLS, UDP, HTTP and WebSocket echo beside peers',
     '',
     `Produced by \`npm run bench:transports\` (benchmarks/transports.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
       `${cpus()[0]?.model ?? 'unknown CPU'}: each server alone on core 0, netecho bench (closed loop) on core 1, ${SECONDS} s after ${WARMUP} s ` +
       `warm-up, ${ROUNDS} interleaved rounds, medians; server CPU per round trip from /proc/PID/stat. Ratios are to the peer in the same table.`,
     '',
   ];
+  const only = argValue('--only')?.split(',');
   for (const suite of suites()) {
+    if (only !== undefined && !only.includes(suite.scheme)) continue;
+    const cells = (suite.sizes ?? [1024, 65536]).map((size) => ({ size, connections: 50 }));
     const active = available(suite.peers);
     const samples = new Map<string, Sample[]>();
-    await interleaved(ROUNDS, cells, active, (server, cell) => measure(suite.scheme, server, cell.size, cell.connections), (round, peer, cell, s) => {
+    const run = (server: Running, cell: { size: number; connections: number }): Promise<Sample> =>
+      suite.load === 'wrk' ? measureWrk(server, cell.connections) : measure(suite.scheme, server, cell.size, cell.connections);
+    await interleaved(ROUNDS, cells, active, run, (round, peer, cell, s) => {
       const k = `${peer.name}|${cell.size}`;
       samples.set(k, [...(samples.get(k) ?? []), s]);
       console.error(
@@ -142,10 +223,14 @@ async function main(): Promise<void> {
       lines.push('Not measured: no peer could start here.', '');
       continue;
     }
-    lines.push('| server | message | round trips/s | p50 µs | p99 µs | server CPU µs per round trip | vs peer |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    const unit = suite.unit ?? 'round trip';
+    const others = active.slice(1);
+    lines.push(
+      `| server | message | ${unit}s/s | p50 µs | p99 µs | server CPU µs per ${unit} | ${others.map((o) => `vs ${o.name.split(' ')[0]}`).join(' | ')} |`,
+      `| --- | --- | ---: | ---: | ---: | ---: | ${others.map(() => '---:').join(' | ')} |`,
+    );
     for (const cell of cells) {
-      const peerName = active[1]?.name;
-      const peerCpu = peerName === undefined ? NaN : median((samples.get(`${peerName}|${cell.size}`) ?? []).map((s) => s.cpuPerRt));
+      const cpuOf = (name: string): number => median((samples.get(`${name}|${cell.size}`) ?? []).map((s) => s.cpuPerRt));
       for (const peer of active) {
         const ss = samples.get(`${peer.name}|${cell.size}`) ?? [];
         if (ss.length === 0) continue;
@@ -154,10 +239,15 @@ async function main(): Promise<void> {
         lines.push(
           `| ${peer.name}${errs ? ` (${errs} errors)` : ''} | ${cell.size >= 1024 ? `${cell.size / 1024} KiB` : `${cell.size} B`} x ${cell.connections} | ` +
             `${Math.round(median(ss.map((s) => s.rtps))).toLocaleString('en-US')} | ${median(ss.map((s) => s.p50))} | ${median(ss.map((s) => s.p99))} | ` +
-            `${cpu.toFixed(1)} | ${Number.isNaN(peerCpu) ? '–' : `${(cpu / peerCpu).toFixed(2)}×`} |`,
+            `${cpu.toFixed(1)} | ${others.map((o) => (Number.isNaN(cpuOf(o.name)) ? '–' : `${(cpu / cpuOf(o.name)).toFixed(2)}×`)).join(' | ')} |`,
         );
       }
     }
+    const plots = cells.flatMap((cell) => {
+      const plot = writePlot(suite.scheme, cell.size, cell.connections, active, samples);
+      return plot === null ? [] : [`[${cell.size >= 1024 ? `${cell.size / 1024} KiB` : `${cell.size} B`} x ${cell.connections}](${plot})`];
+    });
+    if (plots.length > 0) lines.push('', `Latency by percentile, each server's median round: ${plots.join('; ')}.`);
     lines.push('');
   }
   lines.push(TRANSPORTS_END);

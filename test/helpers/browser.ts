@@ -12,8 +12,10 @@ export function missingBrowser(): string | false {
 }
 
 export async function launch(): Promise<Browser> {
-  // Root (as in CI containers) cannot use Chromium's sandbox.
-  return chromium.launch({ executablePath: CHROMIUM ?? undefined, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  // Root (as in CI containers) cannot use Chromium's sandbox; nor can a container without user namespaces.
+  const executablePath = CHROMIUM ?? undefined;
+  if (process.getuid?.() === 0) return chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath }).catch(() => chromium.launch({ executablePath, args: ['--no-sandbox'] }));
 }
 
 export interface WatchedPage {

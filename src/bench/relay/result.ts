@@ -1,6 +1,6 @@
 /** The result of a relay bench run: the shape of `bench --relay --json` and of benchRelay()'s promise. */
 import { formatEndpoint } from '../../endpoint.js';
-import { summarize, type LatencySummary } from '../histogram.js';
+import { percentileCurve, summarize, type LatencySummary } from '../histogram.js';
 import type { FanoutOutcome } from './fanout.js';
 import type { RelayBenchConfig } from './options.js';
 
@@ -32,6 +32,8 @@ export interface RelayBenchResult {
   closed: number;
   /** From each message's scheduled publish time to its arrival at each subscriber, microseconds. */
   latencyUs: LatencySummary | null;
+  /** The same at percentiles from 0 to 100, dense in the tail (as bench's). */
+  latencyCurve: Array<{ percentile: number; us: number }> | null;
   connections: number;
   /** Client CPU over the window, in percent of one core. */
   clientCpuPercent: number;
@@ -62,6 +64,7 @@ export function buildRelayResult(c: RelayBenchConfig, o: FanoutOutcome): RelayBe
     mismatched: k.mismatched,
     closed: o.closed,
     latencyUs: summarize(o.ledger.histogram),
+    latencyCurve: percentileCurve(o.ledger.histogram),
     connections: o.connections,
     clientCpuPercent: o.windowMs > 0 ? Math.round((o.cpuMicros / 1000 / o.windowMs) * 1000) / 10 : 0,
     errors: k.lost + k.duplicated + k.reordered + k.mismatched + o.closed,

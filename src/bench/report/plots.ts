@@ -12,7 +12,7 @@ export interface Series {
 const COLORS = ['#0b63c5', '#d1495b', '#2a9d5c', '#8a5cc2', '#e07b00', '#00838f'];
 const W = 640;
 const H = 280;
-const M = { left: 64, right: 16, top: 16, bottom: 40 };
+const M = { left: 64, right: 32, top: 16, bottom: 40 };
 
 /** A round step for an axis from 0 to `max` with about 5 ticks. */
 function niceStep(max: number): number {
