@@ -78,6 +78,8 @@ export class Page {
 
   /** Answer `req` when it is for the page (true), else leave it (false). */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    // Every request to an http listener passes here: the common answer (not the page) costs one comparison.
+    if (req.url?.startsWith(PAGE_PREFIX) !== true) return false;
     const target = (req.url ?? '/').split('?')[0] ?? '/';
     if (target !== PAGE_PREFIX && !target.startsWith(`${PAGE_PREFIX}/`)) return false;
     req.resume();

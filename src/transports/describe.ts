@@ -40,6 +40,14 @@ export function tcpSocketOf<T extends net.Socket>(socket: net.Socket): T {
 }
 
 /** For `socket` (a TLS socket or a plain one): the description, with TLS details when it is TLS. */
+/** os.hostname() is a system call: read it at most once a second (every reflected request shows it). */
+let cachedHostname = { name: '', at: -Infinity };
+function currentHostname(): string {
+  const now = performance.now();
+  if (now - cachedHostname.at > 1000) cachedHostname = { name: hostname(), at: now };
+  return cachedHostname.name;
+}
+
 export function describeSocket(transport: string, socket: net.Socket): ConnectionDescription {
   const wire = tcpSocketOf(socket);
   return describeConnection(transport, wire, wire === socket ? undefined : (socket as tls.TLSSocket));
@@ -49,7 +57,7 @@ export function describeConnection(transport: string, socket: net.Socket, tlsSoc
   return {
     transport,
     client: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
-    server: { address: socket.localAddress ?? '', port: socket.localPort ?? 0, hostname: hostname() },
+    server: { address: socket.localAddress ?? '', port: socket.localPort ?? 0, hostname: currentHostname() },
     tls: tlsSocket === undefined ? null : describeTls(tlsSocket),
   };
 }
