@@ -28,10 +28,13 @@ func main() {
 			"bodyBytes":   len(body),
 			"client":      r.RemoteAddr,
 		}
+		// As netecho's reflection: text when it is UTF-8, else base64 (encoding/json writes []byte as base64).
 		if utf8.Valid(body) {
 			out["body"] = string(body)
+			out["bodyEncoding"] = "utf8"
 		} else {
 			out["body"] = body
+			out["bodyEncoding"] = "base64"
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
