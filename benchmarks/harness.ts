@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { percentileChart } from '../src/bench/report/plots.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PEERS = `${ROOT}benchmarks/peers/`;
@@ -25,6 +26,13 @@ export interface Running {
   pid: number;
   port: number;
   stop: () => Promise<void>;
+}
+
+/** A harness's command-line flag: `--name VALUE` gives VALUE, `--name` alone gives "" (present), else undefined. */
+export function argValue(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : (args[i + 1] ?? '');
 }
 
 export const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -179,4 +187,23 @@ export function available(peers: readonly Peer[]): Peer[] {
     if (typeof cmd === 'string') console.error(`skipping ${p.name}: ${cmd}`);
     return typeof cmd !== 'string';
   });
+}
+
+/** A latency percentile curve, as bench results carry it. */
+export type Curve = Array<{ percentile: number; us: number }>;
+
+/**
+ * Plot each server's round with the median p99 as one percentile chart, docs/FILE (FILE like "plots/x.svg"); returns
+ * FILE for a link, or null when no round has a curve. The harnesses call it once per table (not with --print).
+ */
+export function writeLatencyPlot(file: string, servers: ReadonlyArray<{ name: string; samples: ReadonlyArray<{ p99: number; curve: Curve | null }> }>): string | null {
+  const curves = servers.flatMap(({ name, samples }) => {
+    const ss = samples.filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
+    const mid = ss[Math.floor((ss.length - 1) / 2)];
+    return mid?.curve ? [{ name, curve: mid.curve }] : [];
+  });
+  if (curves.length === 0) return null;
+  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
+  writeFileSync(`${ROOT}docs/${file}`, percentileChart(curves));
+  return file;
 }

@@ -8,24 +8,17 @@
  * netecho process. Rewrites the marked relay section of docs/benchmarks.md (or prints it with --print).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { percentileChart } from '../src/bench/report/plots.js';
 import { cpus } from 'node:os';
 import { benchRelay, type RelayBenchHooks } from '../src/bench/relay/bench-relay.js';
 import type { RelayBenchResult } from '../src/bench/relay/result.js';
-import { BIN_FLAGS, CLIENT_CORE, PEERS, RELAY_BEGIN, RELAY_END, ROOT, has, median, start, writeSection, type Running } from './harness.js';
+import { BIN_FLAGS, CLIENT_CORE, PEERS, RELAY_BEGIN, RELAY_END, ROOT, argValue, has, median, start, writeLatencyPlot, writeSection, type Curve, type Running } from './harness.js';
 import { cpuMicros, rssBytes } from './proc.js';
 import { dialSocketIo } from './socketio-member.js';
 
-const args = process.argv.slice(2);
-const argValue = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SECONDS = Number(argValue('--seconds') ?? 4);
 const WARMUP = Number(argValue('--warmup') ?? 1);
-const PRINT = args.includes('--print');
+const PRINT = argValue('--print') !== undefined;
 const BIG = Number(argValue('--big') ?? 10_000);
 /** For a quick look: only the servers whose name contains this, only this many instances. */
 const ONLY = argValue('--only');
@@ -79,7 +72,7 @@ interface Sample {
   errors: number;
   clientCpu: number;
   redisCpuPerDelivery: number;
-  curve: Array<{ percentile: number; us: number }> | null;
+  curve: Curve | null;
 }
 
 async function startRedis(): Promise<Running> {
@@ -158,21 +151,6 @@ async function bigRoom(): Promise<string> {
   }
 }
 
-/** Each server's round with the median p99, as one percentile plot per scenario: docs/plots/relay-N-K.svg (not with --print). */
-function writePlot(scenario: Scenario, instances: 1 | 2, samples: Map<string, Sample[]>, key: (sys: System, sc: Scenario, n: number) => string): string | null {
-  if (PRINT) return null;
-  const curves = SYSTEMS.flatMap((system) => {
-    const ss = [...(samples.get(key(system, scenario, instances)) ?? [])].filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
-    const mid = ss[Math.floor((ss.length - 1) / 2)];
-    return mid?.curve ? [{ name: system.name, curve: mid.curve }] : [];
-  });
-  if (curves.length === 0) return null;
-  const name = `plots/relay-${SCENARIOS.indexOf(scenario) + 1}-x${instances}.svg`;
-  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
-  writeFileSync(`${ROOT}docs/${name}`, percentileChart(curves));
-  return name;
-}
-
 async function main(): Promise<void> {
   if (!has('taskset')) throw new Error('taskset is needed (util-linux)');
   spawnSync('taskset', ['-pc', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
@@ -219,7 +197,9 @@ async function main(): Promise<void> {
   const plots: string[] = [];
   for (const scenario of SCENARIOS) {
     for (const instances of [1, 2] as const) {
-      const plot = writePlot(scenario, instances, samples, key);
+      const plot = PRINT
+        ? null
+        : writeLatencyPlot(`plots/relay-${SCENARIOS.indexOf(scenario) + 1}-x${instances}.svg`, SYSTEMS.map((sys) => ({ name: sys.name, samples: samples.get(key(sys, scenario, instances)) ?? [] })));
       if (plot !== null) plots.push(`[${scenario.title.split(' (')[0]}, ${instances === 1 ? 'one instance' : 'two instances'}](${plot})`);
       const sio = samples.get(key(SYSTEMS[1] as System, scenario, instances)) ?? [];
       const sioCpu = median(sio.map((s) => s.cpuPerDelivery));

@@ -9,13 +9,12 @@
  *   npm run bench -- --quick            # 1 KiB and 64 KiB at 50 connections, 3 rounds (about 5 minutes)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bench } from '../src/bench/bench.js';
 import type { BenchResult } from '../src/bench/result.js';
-import { percentileChart } from '../src/bench/report/plots.js';
 import { cpuMicros, rssBytes } from './proc.js';
 import {
   BIN_FLAGS,
@@ -24,6 +23,7 @@ import {
   RELAY_BEGIN,
   RELAY_END,
   ROOT,
+  argValue,
   available,
   goBinary,
   has,
@@ -32,25 +32,21 @@ import {
   median,
   start,
   transportsSection,
+  writeLatencyPlot,
+  type Curve,
   type Peer,
   type Running,
 } from './harness.js';
 
 const TUTORIAL = fileURLToPath(new URL('../../test/peers/tutorial_threaded_server.py', import.meta.url));
-const args = process.argv.slice(2);
-const QUICK = args.includes('--quick');
-const PRINT = args.includes('--print');
+const QUICK = argValue('--quick') !== undefined;
+const PRINT = argValue('--print') !== undefined;
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SECONDS = Number(argValue('--seconds') ?? 4);
 const WARMUP = Number(argValue('--warmup') ?? 1);
 const IDLE = Number(argValue('--idle') ?? 10_000);
 /** Only the idle-memory measurement (printed), for a quick check. */
-const IDLE_ONLY = args.includes('--idle-only');
-
-function argValue(name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const IDLE_ONLY = argValue('--idle-only') !== undefined;
 
 const systemPythonHas = (mod: string): boolean => spawnSync('/usr/bin/python3', ['-c', `import ${mod}`]).status === 0;
 
@@ -84,7 +80,7 @@ interface Sample {
   clientCpu: number;
   errors: number;
   /** The latency percentile curve of this round (for the plots). */
-  curve: Array<{ percentile: number; us: number }> | null;
+  curve: Curve | null;
 }
 
 async function measure(server: Running, cell: Cell): Promise<Sample> {
@@ -262,24 +258,6 @@ const METHOD = [
   '',
 ];
 
-/**
- * The latency percentile curves of one cell, each server's round with the median p99, as docs/plots/echo-SIZE-N.svg;
- * returns its path relative to docs/ (null with --print, which writes nothing).
- */
-function writePlot(cell: Cell, peers: Peer[], samples: Map<string, Sample[]>, key: (p: string, c: Cell) => string): string | null {
-  if (PRINT) return null;
-  const curves = peers.flatMap((peer) => {
-    const ss = [...(samples.get(key(peer.name, cell)) ?? [])].filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
-    const mid = ss[Math.floor((ss.length - 1) / 2)];
-    return mid?.curve ? [{ name: peer.name, curve: mid.curve }] : [];
-  });
-  if (curves.length === 0) return null;
-  const name = `plots/echo-${cell.size}-${cell.connections}.svg`;
-  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
-  writeFileSync(`${ROOT}docs/${name}`, percentileChart(curves));
-  return name;
-}
-
 function render(
   cells: Cell[],
   peers: Peer[],
@@ -305,7 +283,7 @@ function render(
     const goCpu = median((samples.get(key(go, cell)) ?? []).map((s) => s.cpuPerRt));
     const goRt = median((samples.get(key(go, cell)) ?? []).map((s) => s.rtps));
     lines.push(`## ${fmtSize(cell.size)} messages, ${cell.connections} connection${cell.connections > 1 ? 's' : ''}`, '');
-    const plot = writePlot(cell, peers, samples, key);
+    const plot = PRINT ? null : writeLatencyPlot(`plots/echo-${cell.size}-${cell.connections}.svg`, peers.map((p) => ({ name: p.name, samples: samples.get(key(p.name, cell)) ?? [] })));
     if (plot !== null) lines.push(`![Latency by percentile, ${fmtSize(cell.size)} x ${cell.connections}: each server's median round](${plot})`, '');
     lines.push('| server | round trips/s | vs Go | p50 µs | p99 µs | server CPU µs per round trip | vs Go | client CPU |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const peer of peers) {

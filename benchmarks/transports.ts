@@ -8,7 +8,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { bench } from '../src/bench/bench.js';
-import { percentileChart } from '../src/bench/report/plots.js';
 import {
   BIN_FLAGS,
   BUILD,
@@ -17,6 +16,7 @@ import {
   ROOT,
   TRANSPORTS_BEGIN,
   TRANSPORTS_END,
+  argValue,
   available,
   goBinary,
   has,
@@ -24,20 +24,17 @@ import {
   median,
   start,
   transportsSection,
+  writeLatencyPlot,
+  type Curve,
   type Peer,
   type Running,
 } from './harness.js';
 import { cpuMicros } from './proc.js';
 
-const args = process.argv.slice(2);
-const argValue = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SECONDS = Number(argValue('--seconds') ?? 4);
 const WARMUP = Number(argValue('--warmup') ?? 1);
-const PRINT = args.includes('--print');
+const PRINT = argValue('--print') !== undefined;
 
 interface Suite {
   scheme: 'tls' | 'ws' | 'udp' | 'http';
@@ -130,7 +127,7 @@ interface Sample {
   p99: number;
   cpuPerRt: number;
   errors: number;
-  curve: Array<{ percentile: number; us: number }> | null;
+  curve: Curve | null;
 }
 
 /** wrk against `server` (warm-up run first, not recorded): server CPU per request. */
@@ -174,21 +171,6 @@ async function measure(scheme: string, server: Running, size: number, connection
     errors: r.errors.total,
     curve: r.latencyCurve,
   };
-}
-
-/** Each server's round with the median p99 as one percentile plot: docs/plots/SCHEME-SIZE-N.svg (not with --print). */
-function writePlot(scheme: string, size: number, connections: number, peers: readonly { name: string }[], samples: Map<string, Sample[]>): string | null {
-  if (PRINT) return null;
-  const curves = peers.flatMap((peer) => {
-    const ss = [...(samples.get(`${peer.name}|${size}`) ?? [])].filter((s) => s.curve !== null).sort((a, b) => a.p99 - b.p99);
-    const mid = ss[Math.floor((ss.length - 1) / 2)];
-    return mid?.curve ? [{ name: peer.name, curve: mid.curve }] : [];
-  });
-  if (curves.length === 0) return null;
-  const name = `plots/${scheme}-${size}-${connections}.svg`;
-  mkdirSync(`${ROOT}docs/plots`, { recursive: true });
-  writeFileSync(`${ROOT}docs/${name}`, percentileChart(curves));
-  return name;
 }
 
 /**
@@ -313,7 +295,7 @@ async function main(): Promise<void> {
       }
     }
     const plots = cells.flatMap((cell) => {
-      const plot = writePlot(suite.scheme, cell.size, cell.connections, active, samples);
+      const plot = PRINT ? null : writeLatencyPlot(`plots/${suite.scheme}-${cell.size}-${cell.connections}.svg`, active.map((p) => ({ name: p.name, samples: samples.get(`${p.name}|${cell.size}`) ?? [] })));
       return plot === null ? [] : [`[${cell.size >= 1024 ? `${cell.size / 1024} KiB` : `${cell.size} B`} x ${cell.connections}](${plot})`];
     });
     if (plots.length > 0) lines.push('', `Latency by percentile, each server's median round: ${plots.join('; ')}.`);

@@ -36,7 +36,7 @@ export function createMetrics(server: MetricsSource, options: MetricsOptions = {
     const collect = function (this: Counter | Gauge): void {
       const series = read(server.stats);
       this.reset();
-      for (const [labels, value] of series ?? []) {
+      for (const [labels, value] of series) {
         if (this instanceof Counter) this.inc(labels, value);
         else this.set(labels, value);
       }
@@ -59,59 +59,42 @@ export function createMetrics(server: MetricsSource, options: MetricsOptions = {
   define('counter', 'netecho_sent_bytes_total', 'Bytes sent on connections: the closed ones, and the open ones so far.', ['transport'], (s) => perTransport(s, (t) => t.bytesOut));
 
   const kind = server.stats;
-  if ('datagrams' in kind) echoMetrics(define);
-  if ('messages' in kind) relayMetrics(define);
+  // A server's kind does not change: the metrics of its kind only, read without checking it again at each scrape.
+  if ('datagrams' in kind) echoMetrics(define as Define<ServerStats>);
+  if ('messages' in kind) relayMetrics(define as Define<RelayStats>);
   return registry;
 }
 
-type Define = (kind: 'counter' | 'gauge', name: string, help: string, labelNames: string[], read: (stats: MetricsSource['stats']) => Series | null) => void;
+/** Registers one metric whose series are read from the stats at each scrape. */
+type Define<S = MetricsSource['stats']> = (kind: 'counter' | 'gauge', name: string, help: string, labelNames: string[], read: (stats: S) => Series) => void;
 
 const byKey = (record: Record<string, number>, label: string): Series => Object.entries(record).map(([k, n]) => [{ [label]: k }, n]);
 
-/** serve(): datagrams and HTTP replies. */
-function echoMetrics(define: Define): void {
-  const echo = (s: MetricsSource['stats']): ServerStats | null => ('datagrams' in s ? s : null);
-  define('counter', 'netecho_udp_datagrams_received_total', 'UDP datagrams received.', [], (s) => (echo(s) === null ? null : [[{}, echo(s)?.datagrams.received ?? 0]]));
-  define('counter', 'netecho_udp_datagrams_echoed_total', 'UDP datagrams answered.', [], (s) => (echo(s) === null ? null : [[{}, echo(s)?.datagrams.echoed ?? 0]]));
-  define('counter', 'netecho_udp_echoed_bytes_total', 'Bytes of the UDP datagrams answered.', [], (s) => (echo(s) === null ? null : [[{}, echo(s)?.datagrams.bytes ?? 0]]));
-  define('counter', 'netecho_udp_datagrams_dropped_total', 'UDP datagrams not answered, by reason.', ['reason'], (s) => {
-    const e = echo(s);
-    return e === null ? null : byKey(e.datagrams.dropped, 'reason');
-  });
-  define('counter', 'netecho_http_replies_total', 'HTTP replies to requests (reflections and refusals), by status code.', ['status'], (s) => {
-    const e = echo(s);
-    return e === null ? null : byKey(e.http.replies, 'status');
-  });
+/** serve(): datagrams and HTTP replies (registered only for a server whose stats have them). */
+function echoMetrics(define: Define<ServerStats>): void {
+  define('counter', 'netecho_udp_datagrams_received_total', 'UDP datagrams received.', [], (s) => [[{}, s.datagrams.received]]);
+  define('counter', 'netecho_udp_datagrams_echoed_total', 'UDP datagrams answered.', [], (s) => [[{}, s.datagrams.echoed]]);
+  define('counter', 'netecho_udp_echoed_bytes_total', 'Bytes of the UDP datagrams answered.', [], (s) => [[{}, s.datagrams.bytes]]);
+  define('counter', 'netecho_udp_datagrams_dropped_total', 'UDP datagrams not answered, by reason.', ['reason'], (s) => byKey(s.datagrams.dropped, 'reason'));
+  define('counter', 'netecho_http_replies_total', 'HTTP replies to requests (reflections and refusals), by status code.', ['status'], (s) => byKey(s.http.replies, 'status'));
 }
 
-/** relay(): rooms, messages, refusals, history, the link to other instances. */
-function relayMetrics(define: Define): void {
-  const relay = (s: MetricsSource['stats']): RelayStats | null => ('messages' in s ? s : null);
-  const relayOne = (name: string, help: string, kind: 'counter' | 'gauge', pick: (r: RelayStats) => number): void =>
-    define(kind, name, help, [], (s) => {
-      const r = relay(s);
-      return r === null ? null : [[{}, pick(r)]];
-    });
-  relayOne('netecho_relay_rooms', 'Rooms with members on this instance.', 'gauge', (r) => r.rooms);
-  relayOne('netecho_relay_members', 'Room memberships on this instance.', 'gauge', (r) => r.members);
-  relayOne('netecho_relay_messages_received_total', 'Messages clients sent to this instance.', 'counter', (r) => r.messages.received);
-  relayOne('netecho_relay_messages_published_total', 'Messages published to a room from this instance.', 'counter', (r) => r.messages.published);
-  relayOne('netecho_relay_messages_remote_total', 'Messages published on other instances and delivered here.', 'counter', (r) => r.messages.remote);
-  relayOne('netecho_relay_deliveries_total', 'Deliveries to members here (one message to 100 members is 100).', 'counter', (r) => r.messages.delivered);
-  define('counter', 'netecho_relay_messages_dropped_total', 'Messages not published or not delivered, by reason.', ['reason'], (s) => {
-    const r = relay(s);
-    return r === null ? null : byKey(r.messages.dropped, 'reason');
-  });
-  define('counter', 'netecho_relay_denied_total', 'Clients or joins refused, by reason.', ['reason'], (s) => {
-    const r = relay(s);
-    return r === null ? null : byKey(r.denied, 'reason');
-  });
-  relayOne('netecho_relay_history_messages', 'Messages kept for recovery on this instance (memory; Redis keeps its own).', 'gauge', (r) => r.broker.history.messages);
-  relayOne('netecho_relay_history_bytes', 'Bytes of the messages kept for recovery on this instance.', 'gauge', (r) => r.broker.history.bytes);
-  define('gauge', 'netecho_relay_broker_state', 'The link to other instances: 1 for its state now (local: no Redis).', ['state'], (s) => {
-    const r = relay(s);
-    return r === null ? null : BROKER_STATES.map((state): [Labels, number] => [{ state }, r.broker.state === state ? 1 : 0]);
-  });
-  relayOne('netecho_relay_broker_reconnects_total', 'Times the link to Redis came back after it was lost.', 'counter', (r) => r.broker.reconnects);
-  relayOne('netecho_relay_broker_undelivered_total', 'Messages published here that could not be carried to other instances.', 'counter', (r) => r.broker.undelivered);
+/** relay(): rooms, messages, refusals, history, the link to other instances (registered only for a relay). */
+function relayMetrics(define: Define<RelayStats>): void {
+  const one = (name: string, help: string, kind: 'counter' | 'gauge', pick: (r: RelayStats) => number): void => define(kind, name, help, [], (r) => [[{}, pick(r)]]);
+  one('netecho_relay_rooms', 'Rooms with members on this instance.', 'gauge', (r) => r.rooms);
+  one('netecho_relay_members', 'Room memberships on this instance.', 'gauge', (r) => r.members);
+  one('netecho_relay_messages_received_total', 'Messages clients sent to this instance.', 'counter', (r) => r.messages.received);
+  one('netecho_relay_messages_published_total', 'Messages published to a room from this instance.', 'counter', (r) => r.messages.published);
+  one('netecho_relay_messages_remote_total', 'Messages published on other instances and delivered here.', 'counter', (r) => r.messages.remote);
+  one('netecho_relay_deliveries_total', 'Deliveries to members here (one message to 100 members is 100).', 'counter', (r) => r.messages.delivered);
+  define('counter', 'netecho_relay_messages_dropped_total', 'Messages not published or not delivered, by reason.', ['reason'], (r) => byKey(r.messages.dropped, 'reason'));
+  define('counter', 'netecho_relay_denied_total', 'Clients or joins refused, by reason.', ['reason'], (r) => byKey(r.denied, 'reason'));
+  one('netecho_relay_history_messages', 'Messages kept for recovery on this instance (memory; Redis keeps its own).', 'gauge', (r) => r.broker.history.messages);
+  one('netecho_relay_history_bytes', 'Bytes of the messages kept for recovery on this instance.', 'gauge', (r) => r.broker.history.bytes);
+  define('gauge', 'netecho_relay_broker_state', 'The link to other instances: 1 for its state now (local: no Redis).', ['state'], (r) =>
+    BROKER_STATES.map((state): [Labels, number] => [{ state }, r.broker.state === state ? 1 : 0]),
+  );
+  one('netecho_relay_broker_reconnects_total', 'Times the link to Redis came back after it was lost.', 'counter', (r) => r.broker.reconnects);
+  one('netecho_relay_broker_undelivered_total', 'Messages published here that could not be carried to other instances.', 'counter', (r) => r.broker.undelivered);
 }

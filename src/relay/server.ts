@@ -95,7 +95,7 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
     this[kRelayContext] = { ...this.listenerContext, hub: this };
     this.once('closed', () => void this.#broker.close());
     // The dashboard: the stats, and the busiest rooms here.
-    this.servePage({ kind: 'relay', snapshot: () => ({ addresses: this.addresses, stats: this.stats, rooms: this.rooms.sort((a, b) => b.members - a.members).slice(0, 10) }) });
+    this.servePage({ kind: 'relay', snapshot: () => ({ addresses: this.addresses, stats: this.stats, rooms: this.rooms.slice(0, 10) }) });
   }
 
   /** A drain tells members at once (1001, or a last line): they can reconnect elsewhere and recover with ?since=. */
@@ -114,14 +114,11 @@ export class RelayServer extends ServerCore<RelayEvents> implements RelayHub, Br
 
   /** Counters since start: a snapshot. */
   get stats(): RelayStats {
-    return structuredClone({
+    // coreSnapshot() is a copy already: clone only the relay's own counters.
+    return {
       ...this.coreSnapshot(),
-      rooms: this.#rooms.count,
-      members: this.#rooms.memberships,
-      messages: this.#messages,
-      denied: this.#denied,
-      broker: this.#broker.stats,
-    });
+      ...structuredClone({ rooms: this.#rooms.count, members: this.#rooms.memberships, messages: this.#messages, denied: this.#denied, broker: this.#broker.stats }),
+    };
   }
 
   authorize(token: string | null): Promise<Grants> {
