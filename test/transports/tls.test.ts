@@ -92,6 +92,23 @@ describe('TLS echo', { skip: skipOpenssl }, () => {
     });
   });
 
+  it('prefers AES-128-GCM as Go and browsers do, unless the client puts ChaCha20-Poly1305 first', async () => {
+    const cipherWith = (ciphers?: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port, ca: pki.pem(pki.caCert), ...(ciphers !== undefined && { ciphers }) }, () => {
+          resolve(s.getCipher().standardName);
+          s.end();
+        });
+        s.on('error', reject);
+      });
+    // Node's client offers AES-256-GCM first; the server's order wins.
+    assert.equal(await cipherWith(), 'TLS_AES_128_GCM_SHA256');
+    assert.equal(await cipherWith('TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256'), 'TLS_CHACHA20_POLY1305_SHA256');
+    assert.equal(await cipherWith('TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384');
+    const r = await runToolUntil('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-CAfile', pki.caCert], 'x', (o) => o.includes('Cipher is'));
+    assert.match(r.stdout.toString(), /Cipher is ECDHE-(RSA|ECDSA)-AES128-GCM-SHA256/);
+  });
+
   it('refuses TLS 1.1 (minimum 1.2)', async () => {
     const r = await runTool('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_1', '-CAfile', pki.caCert], '');
     assert.notEqual(r.code, 0);
