@@ -140,6 +140,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
       buffer: this.#readBuffer,
       onEcho: (buf, len) => slot.echo?.onData(buf, len),
       onDatagram: (msg, seq) => slot.datagram?.onDatagram(msg, seq),
+      onStatus: (status) => slot.echo?.onStatus(status),
       pipeline,
     });
     if (endpoint.scheme === 'udp') return (slot.datagram = new DatagramConnection(this.rec, link, payload, refill));

@@ -19,6 +19,10 @@ export interface Counters {
   connectErrors: number;
   /** Connections the server reset as they opened, before any echo (a server capping connections). */
   resetAtOpen: number;
+  /** HTTP: replies with a status of 300 to 399, 400 to 499, 500 to 599 (errors: they carry no echo). */
+  status3xx: number;
+  status4xx: number;
+  status5xx: number;
   /** UDP: datagrams whose echo did not come within the timeout (not errors: datagrams may be lost). */
   lost: number;
   /** UDP: echoes that overtook an older outstanding datagram. */
@@ -40,13 +44,21 @@ export function newCounters(): Counters {
     timeouts: 0,
     connectErrors: 0,
     resetAtOpen: 0,
+    status3xx: 0,
+    status4xx: 0,
+    status5xx: 0,
     lost: 0,
     reordered: 0,
   };
 }
 
 export function errorTotal(c: Counters): number {
-  return c.mismatches + c.shortReads + c.closed + c.resets + c.timeouts + c.connectErrors + c.resetAtOpen;
+  return c.mismatches + c.shortReads + c.closed + c.resets + c.timeouts + c.connectErrors + c.resetAtOpen + statusErrors(c);
+}
+
+/** HTTP replies that were not 2xx. */
+export function statusErrors(c: Counters): number {
+  return c.status3xx + c.status4xx + c.status5xx;
 }
 
 /** A connection reset by the peer (raw, or as netecho's error). */
@@ -87,6 +99,12 @@ export class Recorder {
       this.counters.roundTrips++;
       this.histogram.recordValue(Math.max(1, Math.round((now - sentAt) * 1000)));
     }
+  }
+
+  /** An HTTP reply with a status other than 2xx to a message sent at `sentAt`: an error, the connection goes on. */
+  status(code: number, sentAt: number): void {
+    this.completed++;
+    if (this.recording && sentAt >= this.windowStart) this.counters[code >= 500 ? 'status5xx' : code >= 400 ? 'status4xx' : 'status3xx']++;
   }
 
   /** A UDP echo: in-window datagrams count their bytes and their latency. */

@@ -1,6 +1,6 @@
 /** The result of a bench run: the shape of `--json` and of bench()'s promise. */
 import type { Histogram } from 'hdr-histogram-js';
-import { errorTotal, type Counters } from './recorder.js';
+import { errorTotal, statusErrors, type Counters } from './recorder.js';
 import { percentileCurve, summarize, type LatencySummary } from './histogram.js';
 import type { BenchConfig, BenchMode } from './options.js';
 
@@ -41,7 +41,11 @@ export interface BenchResult {
     connect: number;
     /** Connections the server reset as they opened, before any echo: a server capping connections. */
     resetAtOpen: number;
+    /** http(s):// only: replies whose status was not 2xx (the connection went on); by class in `httpStatuses`. */
+    httpStatus: number;
   };
+  /** http(s):// only: replies by status class other than 2xx (2xx replies are the round trips). */
+  httpStatuses: { '3xx': number; '4xx': number; '5xx': number } | null;
   /** udp:// only: datagrams lost (no echo within the timeout) and echoes that came out of order. */
   datagrams: { lost: number; reordered: number; lossPercent: number } | null;
   /** Client CPU over the window, in percent of one core. */
@@ -96,7 +100,10 @@ export function buildResult(
       timeouts: counters.timeouts,
       connect: counters.connectErrors,
       resetAtOpen: counters.resetAtOpen,
+      httpStatus: statusErrors(counters),
     },
+    httpStatuses:
+      config.endpoint.scheme === 'http' || config.endpoint.scheme === 'https' ? { '3xx': counters.status3xx, '4xx': counters.status4xx, '5xx': counters.status5xx } : null,
     datagrams:
       config.endpoint.scheme === 'udp'
         ? {

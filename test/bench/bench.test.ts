@@ -188,6 +188,66 @@ describe('bench() over other transports', () => {
     }
   });
 
+  it('http: a 500 is counted by status and the connection goes on; chunked raw echoes verify; pipelined counts match the server', async () => {
+    // Every 5th POST gets a 500; the others their body back, chunked (no Content-Length).
+    let posts = 0;
+    let fives = 0;
+    const flaky = http.createServer((req, res) => {
+      if (req.method === 'HEAD') return res.end();
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        if (++posts % 5 === 0) {
+          fives++;
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('every fifth fails');
+          return;
+        }
+        res.writeHead(200);
+        for (const c of parts) res.write(c);
+        res.end();
+      });
+    });
+    flaky.listen(0, '127.0.0.1');
+    await once(flaky, 'listening');
+    const url = `http://127.0.0.1:${(flaky.address() as net.AddressInfo).port}/x`;
+    try {
+      for (const pipeline of [1, 4]) {
+        posts = 0;
+        fives = 0;
+        const r = await bench(url, { duration: '400ms', warmup: '0s', connections: 3, size: 300, pipeline });
+        const answered = r.roundTrips + r.errors.httpStatus;
+        assert.ok(r.roundTrips > 0);
+        assert.equal(r.errors.total, r.errors.httpStatus, JSON.stringify(r.errors));
+        assert.deepEqual(r.httpStatuses, { '3xx': 0, '4xx': 0, '5xx': r.errors.httpStatus });
+        // Only the requests still in flight when the run stopped reach the server uncounted: at most pipeline x connections.
+        assert.ok(posts - answered >= 0 && posts - answered <= 3 * pipeline, `server ${posts}, bench ${answered}`);
+        assert.ok(fives - r.errors.httpStatus >= 0 && fives - r.errors.httpStatus <= 3 * pipeline, `server ${fives} 500s, bench ${r.errors.httpStatus}`);
+      }
+      const cli = await runCli(['bench', url, '-c', '1', '-d', '300ms', '--warmup', '0s', '--json']);
+      assert.equal(cli.code, 1);
+      const j = JSON.parse(cli.stdout) as { errors: { httpStatus: number } };
+      assert.ok(j.errors.httpStatus > 0);
+      assert.match(cli.stderr, new RegExp(`^netecho: ${j.errors.httpStatus} replies were not 2xx \\(3xx 0, 4xx 0, 5xx ${j.errors.httpStatus}\\)$`, 'm'));
+    } finally {
+      flaky.closeAllConnections();
+      flaky.close();
+    }
+  });
+
+  it('http: a server that is not HTTP is refused at connect with ERR_NETECHO_PROTOCOL', async () => {
+    const notHttp = net.createServer((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
+    notHttp.listen(0, '127.0.0.1');
+    await once(notHttp, 'listening');
+    try {
+      await assert.rejects(bench(`http://127.0.0.1:${(notHttp.address() as net.AddressInfo).port}`, { ...quick, connections: 2, size: 16 }), {
+        code: 'ERR_NETECHO_PROTOCOL',
+        message: 'not an HTTP/1.x response: "SSH-2.0-OpenSSH_9.2"',
+      });
+    } finally {
+      notHttp.close();
+    }
+  });
+
   it('udp: echoes that overtake older ones are counted as reordered', async () => {
     // An echo server that holds each datagram until the next one comes, then answers the newer one first.
     const swapper = dgram.createSocket('udp4');

@@ -19,7 +19,7 @@ export abstract class Connection {
     this.link = link;
     this.payload = payload;
     link.on('end', () => this.onEnd());
-    link.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ETIMEDOUT' ? 'timeouts' : this.echoed || !isReset(err) ? 'resets' : 'resetAtOpen'));
+    link.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ETIMEDOUT' ? 'timeouts' : err.code === 'ERR_NETECHO_PROTOCOL' ? 'mismatches' : this.echoed || !isReset(err) ? 'resets' : 'resetAtOpen'));
   }
 
   /** Messages sent and not yet echoed whole (or bytes of one under way): an end now is a short read. */
@@ -30,6 +30,11 @@ export abstract class Connection {
 
   /** Send one message, sent (or scheduled) at `at`. */
   abstract send(at: number): void;
+
+  /** HTTP: a reply that was not 2xx. Only request/response echo has messages to answer; elsewhere it is wrong. */
+  onStatus(_status: number): void {
+    this.fail('mismatches');
+  }
 
   /** Called every few milliseconds: messages sent before `before` and not echoed are late. */
   abstract expire(before: number, now: number): void;

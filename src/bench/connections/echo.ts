@@ -69,6 +69,15 @@ export class EchoConnection extends Connection {
     }
   }
 
+  /** An HTTP reply that is not 2xx answers the oldest message: counted by its status, and the loop goes on. */
+  override onStatus(status: number): void {
+    if (!this.alive) return;
+    this.echoed = true;
+    if (this.#head === this.#times.length || this.#rx > 0) return this.fail('mismatches');
+    this.rec.status(status, this.#times[this.#head++] as number);
+    if (this.#refill && this.rec.running) this.send(performance.now());
+  }
+
   expire(before: number): void {
     if (this.#head < this.#times.length && (this.#times[this.#head] as number) < before) this.fail('timeouts');
   }

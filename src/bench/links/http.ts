@@ -1,67 +1,82 @@
-/** HTTP links: one keep-alive connection (undici Client) per link; each write is one POST. */
+/**
+ * HTTP links: one keep-alive HTTP/1.1 connection per link, written and read directly (the client's TCP or TLS
+ * dial, a request prepared once per payload, ResponseReader for the replies), so the load generator spends its
+ * time on the server's replies rather than on a general-purpose client. Requests may be pipelined.
+ */
 import { EventEmitter } from 'node:events';
-import { Client } from 'undici';
-import { pinnedConnector } from '../../client/pin.js';
-import { clientTlsOptions, pinOf } from '../../client/tls-options.js';
-import type { Link, LinkOptions, OnEcho } from './link.js';
+import type net from 'node:net';
+import { dialTcp, dialTls } from '../../client/connect.js';
+import { ProtocolError, TimeoutError } from '../../errors.js';
+import { ResponseReader } from './http-response.js';
+import type { Link, LinkOptions, OnEcho, OnStatus } from './link.js';
 
 /**
- * HTTP as a Link: each write is one POST of the message on this link's own connection (undici Client); the
- * echo is the reply's body: netecho's reflection (its `body` decoded per `bodyEncoding`) or, from a server that
- * echoes raw bytes, the body itself. A non-2xx reply or a different body is delivered as a mismatch.
+ * HTTP as a Link: each write is one POST of the message; the echo is the reply's body: netecho's reflection (its
+ * `body` decoded per `bodyEncoding`) or, from a server that echoes raw bytes, the body itself. A reply that is not
+ * 2xx goes to `onStatus` (the connection carries on, as wrk and autocannon do); a 2xx with other bytes is
+ * delivered as a mismatch.
  */
 class HttpLink extends EventEmitter implements Link {
-  readonly #client: Client;
-  readonly #path: string;
-  readonly #onEcho: OnEcho;
-  #closed = false;
+  readonly #socket: net.Socket;
+  readonly #head: string;
+  readonly #reader: ResponseReader;
+  #payload: Buffer | null = null;
+  #request: Buffer = Buffer.alloc(0);
 
-  constructor(client: Client, path: string, onEcho: OnEcho) {
+  constructor(socket: net.Socket, head: string, reader: ResponseReader) {
     super();
-    this.#client = client;
-    this.#path = path;
-    this.#onEcho = onEcho;
+    this.#socket = socket;
+    this.#head = head;
+    this.#reader = reader;
+    socket.on('drain', () => this.emit('drain'));
+    socket.on('end', () => {
+      if (this.#reader.end()) this.emit('error', new ProtocolError('the server closed the connection in the middle of an HTTP response'));
+      this.emit('end');
+    });
+    socket.on('close', () => this.emit('close'));
+    socket.on('error', (err) => this.emit('error', err));
   }
 
   get destroyed(): boolean {
-    return this.#closed;
+    return this.#socket.destroyed;
+  }
+
+  /** The length of the message being sent: every reply's echo must have it. */
+  get payloadLength(): number {
+    return this.#payload?.length ?? 0;
   }
 
   write(data: Buffer): boolean {
-    this.#client
-      .request({ path: this.#path, method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
-      .then(async (res) => {
-        const bytes = Buffer.from(await res.body.arrayBuffer());
-        if (this.#closed) return;
-        const echo = res.statusCode >= 200 && res.statusCode < 300 ? reflected(bytes) : Buffer.alloc(0);
-        // A reply of another length is never the echo: make it one the engine will see differ.
-        this.#onEcho(echo.length === data.length ? echo : Buffer.alloc(data.length, ~(data[0] ?? 0)), data.length);
-      })
-      .catch((err: NodeJS.ErrnoException) => {
-        if (!this.#closed) this.emit('error', err);
-      });
-    return true;
+    if (data !== this.#payload) {
+      this.#payload = data;
+      this.#request = Buffer.concat([Buffer.from(`${this.#head}${data.length}\r\n\r\n`, 'latin1'), data]);
+    }
+    return this.#socket.write(this.#request);
   }
 
-  cork(): void {}
-  uncork(): void {}
-  resume(): void {}
+  cork(): void {
+    this.#socket.cork();
+  }
+
+  uncork(): void {
+    this.#socket.uncork();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
 
   end(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    void this.#client.close().finally(() => this.emit('close'));
+    this.#socket.end();
   }
 
   destroy(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    void this.#client.destroy().finally(() => this.emit('close'));
+    this.#socket.destroy();
   }
 }
 
 /** The echoed bytes in a reply: a netecho reflection's body, or the raw body. */
-function reflected(reply: Buffer): Buffer {
+export function reflected(reply: Buffer): Buffer {
   if (reply[0] === 0x7b) {
     try {
       const r = JSON.parse(reply.toString('utf8')) as { body?: unknown; bodyEncoding?: unknown };
@@ -74,24 +89,71 @@ function reflected(reply: Buffer): Buffer {
   return reply;
 }
 
-/** Open one HTTP connection (a HEAD request proves it) for the engine. */
+/** Hand each reply to the engine: a 2xx as its echo (of the message's length, or one that cannot match), else its status. */
+function onReply(onEcho: OnEcho, onStatus: OnStatus, size: () => number) {
+  return (status: number, body: Buffer): void => {
+    if (status < 200 || status > 299) return onStatus(status);
+    const echo = reflected(body);
+    const n = size();
+    // A reply of another length is never the echo: make it one the engine will see differ.
+    onEcho(echo.length === n ? echo : Buffer.alloc(n, ~(echo[0] ?? 0)), n);
+  };
+}
+
+/** Open one HTTP connection and prove it speaks HTTP (a HEAD request) before handing it to the engine. */
 export async function dialHttpLink(o: LinkOptions): Promise<Link> {
-  const pipelining = o.pipeline;
   const e = o.endpoint;
-  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
-  const client = new Client(`${e.scheme}://${host}:${e.port}`, {
-    pipelining,
-    connectTimeout: o.timeoutMs,
-    headersTimeout: o.timeoutMs,
-    bodyTimeout: o.timeoutMs,
-    ...(e.scheme === 'https' && { connect: pinnedConnector({ ...clientTlsOptions(e.host, o.tls), timeout: o.timeoutMs } as Parameters<typeof pinnedConnector>[0], pinOf(o.tls)) }),
-  } as Client.Options);
+  const path = e.path || '/';
+  const host = `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
+  let link: HttpLink | null = null;
+  let probe: ((status: number) => void) | null = null;
+  const reply = onReply(o.onEcho, o.onStatus, () => link?.payloadLength ?? 0);
+  const reader = new ResponseReader((status, body) => {
+    if (probe !== null) {
+      const p = probe;
+      probe = null;
+      p(status);
+    } else {
+      reply(status, body);
+    }
+  });
+  const feed = (buf: Buffer, len: number): void => {
+    try {
+      reader.push(buf, len);
+    } catch (err) {
+      if (link !== null) link.emit('error', err);
+      socket.destroy(err as Error);
+    }
+  };
+  const dial = { timeoutMs: o.timeoutMs, localAddress: o.localAddress, tls: o.tls };
+  const socket: net.Socket =
+    e.scheme === 'https'
+      ? await dialTls(e, dial)
+      : await dialTcp(e, { ...dial, onread: { buffer: o.buffer, callback: (n: number, buf: Uint8Array) => (feed(buf as Buffer, n), true) } });
+  if (e.scheme === 'https') socket.on('data', (chunk: Buffer) => feed(chunk, chunk.length));
   try {
-    const res = await client.request({ path: e.path || '/', method: 'HEAD' });
-    await res.body.dump();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`no reply to a HEAD request from ${e.scheme}://${host} within ${o.timeoutMs} ms`)), o.timeoutMs);
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const ended = (): void => fail(new ProtocolError(`${e.scheme}://${host} closed the connection instead of answering a HEAD request`));
+      socket.once('error', fail);
+      socket.once('end', ended);
+      probe = () => {
+        clearTimeout(timer);
+        socket.off('error', fail);
+        socket.off('end', ended);
+        resolve();
+      };
+      reader.expectBodiless();
+      socket.write(`HEAD ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    });
   } catch (err) {
-    await client.destroy();
+    socket.destroy();
     throw err;
   }
-  return new HttpLink(client, e.path || '/', o.onEcho);
+  link = new HttpLink(socket, `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: `, reader);
+  return link;
 }

@@ -23,6 +23,9 @@ export interface Link {
 /** Called with `len` echoed bytes in `buf`; `buf` may be a shared buffer that is reused after the call. */
 export type OnEcho = (buf: Buffer, len: number) => void;
 
+/** HTTP: called with the status of a reply that is not 2xx (it answered one message, and carries no echo). */
+export type OnStatus = (status: number) => void;
+
 /** Called with one datagram's echo and the sequence number it carried (UDP). */
 export type OnDatagram = (buf: Buffer, seq: number) => void;
 
@@ -35,6 +38,7 @@ export interface LinkOptions {
   buffer: Buffer;
   onEcho: OnEcho;
   onDatagram: OnDatagram;
+  onStatus: OnStatus;
   /** HTTP: requests in flight per connection. */
   pipeline: number;
 }
