@@ -20,6 +20,8 @@ export interface Peer {
   env?: NodeJS.ProcessEnv;
   /** A UDP server: ready once it answers a datagram (else once its TCP port accepts). */
   udp?: boolean;
+  /** The cores it may run on (taskset list), SERVER_CORE unless given. */
+  cores?: string;
 }
 
 export interface Running {
@@ -47,6 +49,22 @@ export function goBinary(name: string): string | null {
     if (r.status !== 0) return null;
   }
   return out;
+}
+
+/**
+ * A throwaway certificate for 127.0.0.1 in .bench-tmp/: ECDSA P-256 (`ec`, what the TLS tables use) or RSA 2048
+ * (`rsa`, the common default elsewhere); a reason when openssl is missing.
+ */
+export function certificate(type: 'ec' | 'rsa'): { cert: string; key: string } | string {
+  if (!has('openssl')) return 'openssl not installed';
+  mkdirSync(BUILD, { recursive: true });
+  const cert = `${BUILD}bench-${type === 'ec' ? '' : 'rsa-'}cert.pem`;
+  const key = `${BUILD}bench-${type === 'ec' ? '' : 'rsa-'}key.pem`;
+  if (!existsSync(cert)) {
+    const alg = type === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : ['-newkey', 'rsa:2048'];
+    spawnSync('openssl', ['req', '-x509', ...alg, '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  }
+  return existsSync(cert) ? { cert, key } : 'openssl could not make a certificate';
 }
 
 /** The node flags of `npm start` (package.json's start script): netecho is measured as the service runs. */
@@ -107,7 +125,7 @@ export async function start(peer: Peer): Promise<Running | string> {
   const port = await freePort();
   const cmd = peer.command(port);
   if (typeof cmd === 'string') return cmd;
-  const child = spawn('taskset', ['-c', SERVER_CORE, ...cmd], { stdio: 'ignore', env: { ...process.env, ...peer.env } });
+  const child = spawn('taskset', ['-c', peer.cores ?? SERVER_CORE, ...cmd], { stdio: 'ignore', env: { ...process.env, ...peer.env } });
   await (peer.udp ? waitForDatagram(port, child) : waitForPort(port, child));
   return {
     pid: child.pid ?? 0,

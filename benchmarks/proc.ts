@@ -18,3 +18,22 @@ export function cpuMicros(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
   return (ticks / 100) * 1e6; // USER_HZ is 100 on Linux
 }
+
+/** user+system CPU time of a process and all its descendants still alive, in microseconds. */
+export function cpuTreeMicros(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      total += cpuMicros(p);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+        if (children !== '') stack.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}

@@ -18,11 +18,11 @@ import {
   TRANSPORTS_END,
   argValue,
   available,
+  certificate,
   goBinary,
   has,
   interleaved,
   median,
-  start,
   transportsSection,
   writeLatencyPlot,
   type Curve,
@@ -30,6 +30,9 @@ import {
   type Running,
 } from './harness.js';
 import { cpuMicros } from './proc.js';
+import { compiledClientTable, workersTable } from './compiled.js';
+import { handshakeTable, negotiated, tlsPeers as tlsPeersOf } from './handshakes.js';
+import { agreement, loadGenerators } from './loaders.js';
 
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SECONDS = Number(argValue('--seconds') ?? 4);
@@ -46,17 +49,8 @@ interface Suite {
   load?: 'bench' | 'wrk';
   /** What one operation is called in the table. */
   unit?: string;
-}
-
-function certificate(): { cert: string; key: string } | string {
-  if (!has('openssl')) return 'openssl not installed';
-  mkdirSync(BUILD, { recursive: true });
-  const cert = `${BUILD}bench-cert.pem`;
-  const key = `${BUILD}bench-key.pem`;
-  if (!existsSync(cert)) {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  }
-  return { cert, key };
+  /** A line under the table (measured once, outside the rounds). */
+  note?: () => Promise<string>;
 }
 
 const netecho = (url: (port: number) => string, extra: string[] = []): Peer['command'] => (port) => [
@@ -71,20 +65,15 @@ const netecho = (url: (port: number) => string, extra: string[] = []): Peer['com
 ];
 
 function suites(): Suite[] {
-  const pem = certificate();
-  const tlsPeers: Peer[] =
-    typeof pem === 'string'
-      ? []
-      : [
-          { name: 'netecho', command: netecho((p) => `tls://127.0.0.1:${p}`, ['--cert', pem.cert, '--key', pem.key]) },
-          {
-            name: 'Go crypto/tls (goroutine per conn, io.Copy)',
-            command: (port) => (goBinary('tls_echo') ? [goBinary('tls_echo') as string, String(port), pem.cert, pem.key] : 'go not installed (apt-get install golang-go)'),
-            env: { GOMAXPROCS: '1' },
-          },
-        ];
+  const pem = certificate('ec');
+  const tlsPeers = typeof pem === 'string' ? [] : tlsPeersOf(pem);
   return [
-    { scheme: 'tls', title: 'TLS echo (TLS 1.3, ECDSA P-256)', peers: tlsPeers },
+    {
+      scheme: 'tls',
+      title: 'TLS echo (TLS 1.3, ECDSA P-256)',
+      peers: tlsPeers,
+      note: async () => `Negotiated with netecho bench's client (Node's default offer, AES-256-GCM first): ${await negotiated(tlsPeers)}.`,
+    },
     {
       scheme: 'udp',
       title: 'UDP echo (netecho bench closed loop, 50 sockets; netecho with --udp-rate raised, as every datagram comes from 127.0.0.1)',
@@ -173,74 +162,6 @@ async function measure(scheme: string, server: Running, size: number, connection
   };
 }
 
-/**
- * Load generators over HTTP: requests/s that netecho bench, autocannon and wrk each drive from one core against the
- * same server (Go's net/http reflection on the other core), 50 keep-alive connections, interleaved rounds, with the
- * client's CPU, so a figure limited by the server shows as such.
- */
-async function loadGenerators(): Promise<string[]> {
-  const title = '### Load generators over HTTP (requests/s driven from one core; Go net/http reflection on the other)';
-  const go = goBinary('http_reflect');
-  if (go === null || !has('wrk')) return [title, '', 'Not measured: needs go and wrk.', ''];
-  const server = await start({ name: 'Go net/http', command: (port) => [go, String(port)], env: { GOMAXPROCS: '1' } });
-  if (typeof server === 'string') return [title, '', `Not measured: ${server}`, ''];
-  const url = `http://127.0.0.1:${server.port}/echo`;
-  const autocannon = `${ROOT}node_modules/autocannon/autocannon.js`;
-  const tools: Array<{ name: string; run: () => { rps: number; cpu: number; errors: number } }> = [
-    {
-      name: 'netecho bench',
-      run: () => {
-        const r = spawnSync('taskset', ['-c', CLIENT_CORE, process.execPath, `${ROOT}bin/netecho.js`, 'bench', url, '-c', '50', '-s', '13', '-d', `${SECONDS}s`, '--warmup', `${WARMUP}s`, '--json'], { encoding: 'utf8' });
-        const j = JSON.parse(r.stdout) as { roundTripsPerSec: number; clientCpuPercent: number; errors: { total: number } };
-        return { rps: j.roundTripsPerSec, cpu: j.clientCpuPercent, errors: j.errors.total };
-      },
-    },
-    {
-      name: 'autocannon',
-      run: () => {
-        const r = spawnSync('taskset', ['-c', CLIENT_CORE, process.execPath, autocannon, '-c', '50', '-d', String(SECONDS + WARMUP), '-m', 'POST', '-b', 'Hello, World!', '-j', url], { encoding: 'utf8' });
-        const j = JSON.parse(r.stdout) as { requests: { average: number }; errors: number; non2xx: number };
-        return { rps: Math.round(j.requests.average), cpu: NaN, errors: j.errors + j.non2xx };
-      },
-    },
-    {
-      name: 'wrk (C)',
-      run: () => {
-        mkdirSync(BUILD, { recursive: true });
-        writeFileSync(`${BUILD}post.lua`, 'wrk.method = "POST"\nwrk.body = "Hello, World!"\n');
-        const out = execFileSync('taskset', ['-c', CLIENT_CORE, 'wrk', '-t1', '-c50', `-d${SECONDS + WARMUP}s`, '-s', `${BUILD}post.lua`, url], { encoding: 'utf8' });
-        return { rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)), cpu: NaN, errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) };
-      },
-    },
-  ];
-  const results = new Map<string, number[]>();
-  const serverCpu = new Map<string, number[]>();
-  try {
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const tool of tools) {
-        const c0 = cpuMicros(server.pid);
-        const t0 = Date.now();
-        const r = tool.run();
-        const serverShare = (cpuMicros(server.pid) - c0) / 1000 / (Date.now() - t0);
-        results.set(tool.name, [...(results.get(tool.name) ?? []), r.rps]);
-        serverCpu.set(tool.name, [...(serverCpu.get(tool.name) ?? []), serverShare]);
-        console.error(`round ${round} loaders ${tool.name.padEnd(14)} ${r.rps.toLocaleString('en-US').padStart(8)} requests/s  server core ${(serverShare * 100).toFixed(0)}%${r.errors ? `  ERRORS ${r.errors}` : ''}`);
-      }
-    }
-  } finally {
-    await server.stop();
-  }
-  const rps = (name: string): number => median(results.get(name) ?? []);
-  const lines = [title, '', '| load generator | requests/s | vs autocannon | vs wrk | server core busy |', '| --- | ---: | ---: | ---: | ---: |'];
-  for (const tool of tools) {
-    lines.push(
-      `| ${tool.name} | ${Math.round(rps(tool.name)).toLocaleString('en-US')} | ${(rps(tool.name) / rps('autocannon')).toFixed(2)}× | ${(rps(tool.name) / rps('wrk (C)')).toFixed(2)}× | ${Math.round(median(serverCpu.get(tool.name) ?? []) * 100)}% |`,
-    );
-  }
-  lines.push('', 'A server core near 100% means the server, not the load generator, set the figure.', '');
-  return lines;
-}
-
 async function main(): Promise<void> {
   if (!has('taskset')) throw new Error('taskset is needed (util-linux)');
   spawnSync('taskset', ['-pc', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
@@ -299,9 +220,16 @@ async function main(): Promise<void> {
       return plot === null ? [] : [`[${cell.size >= 1024 ? `${cell.size / 1024} KiB` : `${cell.size} B`} x ${cell.connections}](${plot})`];
     });
     if (plots.length > 0) lines.push('', `Latency by percentile, each server's median round: ${plots.join('; ')}.`);
+    if (suite.note !== undefined) lines.push('', await suite.note());
     lines.push('');
   }
-  if (only === undefined || only.includes('loaders')) lines.push(...(await loadGenerators()));
+  const o = { rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP };
+  const wanted = (name: string): boolean => only === undefined || only.includes(name);
+  if (wanted('tcp')) lines.push(...(await compiledClientTable(o)));
+  if (wanted('handshakes')) lines.push(...(await handshakeTable(o)));
+  if (wanted('workers')) lines.push(...(await workersTable(o)));
+  if (wanted('loaders')) lines.push(...(await loadGenerators(o)));
+  if (wanted('agreement')) lines.push(...(await agreement(o)));
   lines.push(TRANSPORTS_END);
   const section = lines.join('\n');
   if (PRINT) {
