@@ -152,7 +152,11 @@ async function runBench(url: string, flags: BenchFlags, io: CliIo): Promise<numb
       say(io, `${e.resetAtOpen} connection(s) were reset as they opened: is the server capping connections? (netecho serve: --max-connections, --max-connections-per-ip)`);
     }
     if (e.connect > 0) say(io, `${e.connect} connection(s) could not be opened`);
-    const echoErrors = e.total - e.resetAtOpen - e.connect;
+    if (e.httpStatus > 0) {
+      const s = result.httpStatuses ?? { '3xx': 0, '4xx': 0, '5xx': 0 };
+      say(io, `${e.httpStatus} repl${e.httpStatus === 1 ? 'y was' : 'ies were'} not 2xx (3xx ${s['3xx']}, 4xx ${s['4xx']}, 5xx ${s['5xx']})`);
+    }
+    const echoErrors = e.total - e.resetAtOpen - e.connect - e.httpStatus;
     if (echoErrors > 0) say(io, `${echoErrors} error(s): the server did not echo every byte correctly and in time`);
     if (e.total > 0) return e.mismatches > 0 ? EXIT.ECHO_MISMATCH : EXIT.FAILURE;
     return EXIT.OK;

@@ -31,7 +31,7 @@ export function formatBenchResult(r: BenchResult): string {
   lines.push(
     `  errors        ${e.total}` +
       (e.total > 0
-        ? ` (mismatches ${e.mismatches}, short reads ${e.shortReads}, closed ${e.closed}, resets ${e.resets}, timeouts ${e.timeouts}, connect ${e.connect}, reset at open ${e.resetAtOpen})`
+        ? ` (mismatches ${e.mismatches}, short reads ${e.shortReads}, closed ${e.closed}, resets ${e.resets}, timeouts ${e.timeouts}, connect ${e.connect}, reset at open ${e.resetAtOpen}${r.httpStatuses !== null ? `, HTTP 3xx ${r.httpStatuses['3xx']} 4xx ${r.httpStatuses['4xx']} 5xx ${r.httpStatuses['5xx']}` : ''})`
         : ''),
   );
   if (r.datagrams !== null) {
