@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import tls from 'node:tls';
-import { BIN_FLAGS, CLIENT_CORE, ROOT, certificate, goBinary, interleaved, median, start, type Peer, type Running } from './harness.js';
+import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, certificate, goBinary, interleaved, median, start, type Peer, type Running } from './harness.js';
 import { cpuMicros } from './proc.js';
 
 interface Options {
@@ -29,6 +29,7 @@ export function tlsPeers(pem: { cert: string; key: string }): Peer[] {
       command: (port) => (go === null ? 'go not installed (apt-get install golang-go)' : [go, String(port), pem.cert, pem.key]),
       env: { GOMAXPROCS: '1' },
     },
+    { name: 'minimal Node tls server (pipe)', command: (port) => [process.execPath, `${PEERS}tls_node.mjs`, String(port), pem.cert, pem.key] },
   ];
 }
 
