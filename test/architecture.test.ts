@@ -111,4 +111,13 @@ describe('the architecture of src/', () => {
       .filter((l) => l.trim() !== '' && !l.trim().startsWith('/') && !l.trim().startsWith('*'));
     assert.deepEqual(code.filter((l) => !/^export (\*|\{|type \{)/.test(l) && !/^\s/.test(l) && !/^\}/.test(l)), []);
   });
+
+  it('undici is loaded on first use only (src/http-client/undici.ts): elsewhere its import is for types', () => {
+    // Why: src/http-client/undici.ts.
+    const eager = all
+      .filter((f) => relative(SRC, f) !== 'http-client/undici.ts')
+      .filter((f) => /^import (?!type )[^;]*from 'undici'/m.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f));
+    assert.deepEqual(eager, []);
+  });
 });

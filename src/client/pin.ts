@@ -3,9 +3,7 @@
  * trusts exactly that certificate, self-signed or not, instead of the CA store and the host name, as ssh trusts a
  * known host key. Checked right after each handshake, on every client path (sockets, WebSocket, HTTP).
  */
-import type net from 'node:net';
 import tls from 'node:tls';
-import { buildConnector } from 'undici';
 import { TlsError, invalidOption } from '../errors.js';
 
 const PIN = /^sha256:((?:[0-9a-f]{2}:?){31}[0-9a-f]{2})$/i;
@@ -38,22 +36,4 @@ export function connectPinned(options: tls.ConnectionOptions, pin: string | unde
     });
   }
   return socket;
-}
-
-/** An undici connector (from buildConnector's options) that checks the pin once each TLS connection is up. */
-export function pinnedConnector(options: buildConnector.BuildOptions, pin: string | undefined): buildConnector.connector {
-  const connect = buildConnector(options);
-  if (pin === undefined) return connect;
-  return (opts, callback) =>
-    (connect as unknown as (o: buildConnector.Options, cb: buildConnector.Callback) => net.Socket)(opts, (err, socket) => {
-      if (err === null && socket !== null && 'getPeerCertificate' in socket) {
-        const mismatch = pinMismatch(socket as tls.TLSSocket, pin, `${opts.protocol}//${opts.hostname}:${opts.port}`);
-        if (mismatch !== null) {
-          socket.destroy();
-          (callback as (e: Error | null, s: net.Socket | null) => void)(mismatch, null);
-          return;
-        }
-      }
-      (callback as (e: Error | null, s: net.Socket | null) => void)(err, socket);
-    });
 }

@@ -8,7 +8,8 @@ import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
-import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher, ProxyAgent } from 'undici';
+import { loadUndici, type Undici } from './undici.js';
 import { clientTlsOptions, pinOf } from '../client/tls-options.js';
 import { AbortedError, InvalidArgumentError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
 import { resolveGetOptions, type GetConfig, type GetOptions } from './options.js';
@@ -68,7 +69,8 @@ export function get(url: string | URL, options: GetOptions = {}): Promise<GetRes
 export async function request(url: string | URL, options: GetOptions = {}): Promise<GetResponse> {
   const config = resolveGetOptions(url, options);
   const sink: { current: ConnectionMarks | null; last: net.Socket | null } = { current: null, last: null };
-  const dispatcher = makeDispatcher(config, sink);
+  const undici = await loadUndici();
+  const dispatcher = makeDispatcher(undici, config, sink);
   try {
     const redirects: Hop[] = [];
     let target = config.url;
@@ -82,7 +84,7 @@ export async function request(url: string | URL, options: GetOptions = {}): Prom
       const res = await withRetries(
         config,
         method,
-        (last) => attempt(config, dispatcher, sink, target, method, headers, body, options.signal, output === null ? null : (status, h) => (last(status) && !followed(status, h) ? output : null)),
+        (last) => attempt(undici, config, dispatcher, sink, target, method, headers, body, options.signal, output === null ? null : (status, h) => (last(status) && !followed(status, h) ? output : null)),
         options,
       );
       res.redirects = [...redirects];
@@ -111,16 +113,16 @@ export async function request(url: string | URL, options: GetOptions = {}): Prom
   }
 }
 
-function makeDispatcher(config: GetConfig, sink: { current: ConnectionMarks | null; last: net.Socket | null }): Dispatcher {
+function makeDispatcher(undici: Undici, config: GetConfig, sink: { current: ConnectionMarks | null; last: net.Socket | null }): Dispatcher {
   const tls = clientTlsOptions(config.url.hostname.replace(/^\[|\]$/g, ''), config.tls);
   // Unless the user named one, each connection sends its own host as SNI (a redirect may go to another host).
   if (config.tls?.servername === undefined) delete tls.servername;
   if (config.proxy !== null) {
     if (config.tls?.pin !== undefined) throw new InvalidArgumentError(['tls.pin'], (p) => `${p} is not supported through a proxy (${config.proxy})`);
-    return new ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
+    return new undici.ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
   }
-  return new Agent({
-    connect: timedConnector({ ...tls, timeout: config.timeoutMs || null, allowH2: config.http2 } as Parameters<typeof timedConnector>[0], sink, pinOf(config.tls)),
+  return new undici.Agent({
+    connect: timedConnector(undici, { ...tls, timeout: config.timeoutMs || null, allowH2: config.http2 } as Parameters<typeof timedConnector>[1], sink, pinOf(config.tls)),
     connections: 1,
     ...(config.http2 && { allowH2: true }),
   });
@@ -173,6 +175,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 async function attempt(
+  undici: Undici,
   config: GetConfig,
   dispatcher: Dispatcher,
   sink: { current: ConnectionMarks | null; last: net.Socket | null },
@@ -198,7 +201,7 @@ async function attempt(
   sink.current = null;
   const start = performance.now();
   try {
-    const res = await undiciRequest(target, {
+    const res = await undici.request(target, {
       dispatcher,
       method: method as Dispatcher.HttpMethod,
       headers: { 'user-agent': USER_AGENT, ...(!config.raw && { 'accept-encoding': ACCEPT_ENCODING }), ...headers },

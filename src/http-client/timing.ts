@@ -7,7 +7,7 @@
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { buildConnector } from 'undici';
-import { pinnedConnector } from '../client/pin.js';
+import { pinnedConnector, type Undici } from './undici.js';
 
 /** Phases in ms, in order; they add up to totalMs. */
 export interface Timing {
@@ -40,11 +40,12 @@ export interface ConnectionMarks {
 
 /** A connector that records each new connection's marks into `sink.current`. */
 export function timedConnector(
+  undici: Undici,
   options: buildConnector.BuildOptions,
   sink: { current: ConnectionMarks | null; last: net.Socket | null },
   pin?: string,
 ): buildConnector.connector {
-  const connect = pinnedConnector(options, pin);
+  const connect = pinnedConnector(undici, options, pin);
   return (opts, callback) => {
     const marks: ConnectionMarks = { start: performance.now(), lookup: null, connect: null, secure: null, socket: null };
     sink.current = marks;
