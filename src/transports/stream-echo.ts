@@ -5,6 +5,7 @@
  * No closure per connection: the listeners below are module-level functions that find their state on the
  * socket (as ws does). Two read paths feed the same loop:
  * - `onread` (plain TCP): reads land in one scratch buffer per listener and socketOnRead() copies them out
+ *   (or, for a connection reading large chunks, in a buffer lent to it and written from there: read-buffers.ts)
  *   before returning (a write that goes asynchronous keeps a pointer to its buffer, so the scratch buffer is
  *   never handed to a write). About 3x less CPU per 64 KiB round trip than the stream path (docs/benchmarks.md).
  * - 'data' (TLS, or a TCP handle that could not be adopted).
@@ -14,6 +15,7 @@
 import type net from 'node:net';
 import { armStall, disarmStall } from '../limits/stall.js';
 import { AdmittedConnection, type Peer } from './connection.js';
+import type { Borrower, ReadBuffers } from './read-buffers.js';
 import { closeInfo, type CloseReason, type TransportContext } from './transport.js';
 
 const kConn = Symbol('netecho.stream.connection');
@@ -31,7 +33,7 @@ export interface EchoSocket extends net.Socket {
   [kConn]: StreamConnection;
 }
 
-export class StreamConnection extends AdmittedConnection {
+export class StreamConnection extends AdmittedConnection implements Borrower {
   /** The socket echoed on; the wire itself until a TLS handshake hands over its TLS socket. */
   socket: EchoSocket;
   readonly context: TransportContext;
@@ -42,6 +44,9 @@ export class StreamConnection extends AdmittedConnection {
   started = false;
   bytesIn = 0;
   bytesOut = 0;
+  /** The onread path: the listener's read buffers, and the one lent to this connection (read-buffers.ts). */
+  reads: ReadBuffers | null = null;
+  own: Buffer | null = null;
 
   constructor(wire: net.Socket, context: TransportContext, transport: string, peer: Peer) {
     super(wire, transport, peer);
@@ -71,14 +76,20 @@ export class StreamConnection extends AdmittedConnection {
   }
 }
 
-/** The onread path: `nread` bytes in the listener's scratch buffer, valid only until this returns. */
-export function socketOnRead(this: EchoSocket, nread: number, scratch: Uint8Array): boolean {
+/**
+ * The onread path: `nread` bytes in `buf`, the listener's shared buffer (valid only until this returns) or the
+ * one lent to this connection (read-buffers.ts).
+ */
+export function socketOnRead(this: EchoSocket, nread: number, buf: Uint8Array): boolean {
   const conn = this[kConn];
+  const reads = conn.reads as ReadBuffers;
   if (conn.finishing) return true;
-  // Copy out through a latin1 string (bytes 0-255 map to themselves, so this is exact): both copies run in
-  // C++. Buffer#copy and Buffer.from(view) go through TypedArray#set, which measured ~9x slower per 64 KiB once
-  // any SharedArrayBuffer exists in the process (pino's atomic-sleep makes one at load).
-  const ok = this.write((scratch as Buffer).toString('latin1', 0, nread), 'latin1');
+  const fromOwn = buf === conn.own;
+  // From the shared buffer, copy out through a latin1 string (bytes 0-255 map to themselves, so this is exact):
+  // both copies run in C++. Buffer#copy and Buffer.from(view) go through TypedArray#set, which measured ~9x slower
+  // per 64 KiB once any SharedArrayBuffer exists in the process (pino's atomic-sleep makes one at load).
+  const ok = fromOwn ? this.write((buf as Buffer).subarray(0, nread)) : this.write((buf as Buffer).toString('latin1', 0, nread), 'latin1');
+  reads.after(conn, nread, fromOwn, this.writableLength > 0);
   if (!ok && this.writableLength >= conn.context.limits.maxQueuedBytes) pauseForPeer(conn);
   return true;
 }
@@ -136,6 +147,7 @@ function socketOnClose(this: EchoSocket): void {
     return;
   }
   disarmStall(conn);
+  conn.reads?.giveBack(conn);
   // Closed before the echo started (during a TLS handshake): Node says why (tlsClientError) right after this
   // event, so report on the next tick. No reason by then: refused without an error (mutual TLS, unauthorized).
   if (!conn.started) process.nextTick(reportClose, conn, this, 'handshake-failed');

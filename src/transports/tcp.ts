@@ -9,17 +9,16 @@ import type { Endpoint } from '../endpoint.js';
 import { listenStream } from './listen.js';
 import { admitSocket } from './admit.js';
 import { describeConnection } from './describe.js';
+import { ReadBuffers } from './read-buffers.js';
 import { admitStream, socketOnRead, socketOnReadDumping, startEcho, streamHighWaterMark } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
-/** libuv reads at most this much per callback. */
-const READ_BUFFER_SIZE = 64 * 1024;
 
 /**
  * Move an accepted (paused) connection's handle into a socket that reads with `onread`. Returns null when
  * this Node does not expose the handle as expected; the caller then uses the socket as it is.
  */
-function adopt(raw: net.Socket, scratch: Buffer, highWaterMark: number, dump: boolean): net.Socket | null {
+function adopt(raw: net.Socket, reads: ReadBuffers, highWaterMark: number, dump: boolean): net.Socket | null {
   const handle = (raw as unknown as { _handle?: { readStart?: unknown } | null })._handle;
   if (handle === null || handle === undefined || typeof handle.readStart !== 'function') return null;
   (raw as unknown as { _handle: unknown })._handle = null;
@@ -28,7 +27,7 @@ function adopt(raw: net.Socket, scratch: Buffer, highWaterMark: number, dump: bo
     handle,
     allowHalfOpen: true,
     writableHighWaterMark: highWaterMark,
-    onread: { buffer: scratch, callback: dump ? socketOnReadDumping : socketOnRead },
+    onread: { buffer: reads.next, callback: dump ? socketOnReadDumping : socketOnRead },
   } as net.SocketConstructorOpts);
 }
 
@@ -36,8 +35,8 @@ interface ListenerState {
   readonly context: TransportContext;
   /** Said once per listener when the fast path is not available. */
   warned: boolean;
-  /** Scratch space for onread; shared by this listener's connections, never kept past a callback. */
-  readonly scratch: Buffer;
+  /** Where onread reads land: one shared buffer, and a few lent to connections reading large chunks. */
+  readonly reads: ReadBuffers;
   readonly highWaterMark: number;
 }
 
@@ -46,13 +45,14 @@ function onConnection(state: ListenerState, raw: net.Socket): void {
   const admitted = admitSocket(context, 'tcp', raw);
   if (admitted === null) return;
   const preamble = context.settings.describe ? `${JSON.stringify(describeConnection('tcp', raw))}\n` : undefined;
-  const adopted = adopt(raw, state.scratch, state.highWaterMark, context.settings.dump);
+  const adopted = adopt(raw, state.reads, state.highWaterMark, context.settings.dump);
   if (adopted === null && !state.warned) {
     state.warned = true;
     context.warn(new Error(`tcp:// echo: Node ${process.version} does not expose the accepted socket's handle as netecho expects; using the slower stream path`));
   }
   const socket = adopted ?? raw;
   const conn = admitStream(context, { wire: socket, transport: 'tcp', ...admitted });
+  if (adopted !== null) conn.reads = state.reads;
   startEcho(conn, { socket, onread: adopted !== null, preamble });
 }
 
@@ -60,7 +60,7 @@ function onConnection(state: ListenerState, raw: net.Socket): void {
 /** Listen for TCP echo clients on `endpoint`. */
 export const listenTcp: Transport = (endpoint: Endpoint, context: TransportContext): Promise<Listener> => {
   const highWaterMark = streamHighWaterMark(context);
-  const state: ListenerState = { context, warned: false, scratch: Buffer.allocUnsafeSlow(READ_BUFFER_SIZE), highWaterMark };
+  const state: ListenerState = { context, warned: false, reads: new ReadBuffers(), highWaterMark };
   const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true, highWaterMark });
   server.on('connection', (socket: net.Socket) => onConnection(state, socket));
   return listenStream(server, endpoint, context);

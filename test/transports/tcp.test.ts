@@ -74,6 +74,46 @@ describe('TCP echo', () => {
     await closed(socket);
   });
 
+  it('large messages over more connections than there are lent read buffers, some read late: every byte back in order', async () => {
+    // 80 connections > MAX_LOANS (64), 64 KiB messages: some read from lent buffers, some from the shared one. One
+    // in eight sends 10 MiB without reading until its own writes back up (more than the kernel buffers hold), so
+    // the server's writes go asynchronous and the lent buffers they came from must not be read into again before
+    // they are written.
+    const results = await Promise.all(
+      Array.from({ length: 80 }, async (_, i) => {
+        const late = i % 8 === 0;
+        const count = late ? 160 : 16;
+        const socket = await connect(t.port);
+        const sent = createHash('sha256');
+        const got = createHash('sha256');
+        let received = 0;
+        const total = count * 65536;
+        const done = new Promise<void>((resolve, reject) => {
+          socket.on('data', (c: Buffer) => {
+            got.update(c);
+            received += c.length;
+            if (received === total) resolve();
+          });
+          socket.on('error', reject);
+        });
+        if (late) socket.pause();
+        for (let k = 0; k < count; k++) {
+          const chunk = randomBytes(65536);
+          sent.update(chunk);
+          if (!socket.write(chunk)) {
+            socket.resume();
+            await once(socket, 'drain');
+          }
+        }
+        socket.resume();
+        await done;
+        socket.destroy();
+        return sent.digest('hex') === got.digest('hex') && received === total;
+      }),
+    );
+    assert.equal(results.filter((ok) => !ok).length, 0);
+  });
+
   it('random chunking of the input never changes the echo (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 2000 }), { minLength: 1, maxLength: 20 }), async (chunks) => {
