@@ -1,5 +1,14 @@
 /** Latency histograms: HDR (hdr-histogram-js) at microsecond resolution, mergeable across worker threads. */
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type { Histogram } from 'hdr-histogram-js';
+
+type Hdr = typeof import('hdr-histogram-js');
+let hdr: Hdr | null = null;
+/** hdr-histogram-js, required on first use (CommonJS, so synchronously): a serve process never loads it. */
+function lib(): Hdr {
+  hdr ??= createRequire(import.meta.url)('hdr-histogram-js') as Hdr;
+  return hdr;
+}
 
 export interface LatencySummary {
   /** Microseconds. */
@@ -16,7 +25,7 @@ export interface LatencySummary {
 
 /** 1 µs to 1 hour, 3 significant digits. */
 export function createHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  return lib().build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 }
 
 export function summarize(h: Histogram): LatencySummary | null {
@@ -44,9 +53,9 @@ export function percentileCurve(h: Histogram): Array<{ percentile: number; us: n
 }
 
 export function encodeHistogram(h: Histogram): string {
-  return encodeIntoCompressedBase64(h);
+  return lib().encodeIntoCompressedBase64(h);
 }
 
 export function decodeHistogram(data: string): Histogram {
-  return decodeFromCompressedBase64(data);
+  return lib().decodeFromCompressedBase64(data);
 }

@@ -4,7 +4,6 @@
  * `publish` (false: it may only read). Without a secret the relay is open and names are chosen with /nick or
  * ?name=.
  */
-import { errors as joseErrors, jwtVerify } from 'jose';
 import { checkNickname } from './names.js';
 
 export interface Grants {
@@ -37,6 +36,8 @@ export function secretKey(secret: string): Uint8Array {
 export async function verifyToken(key: Uint8Array, token: string | null): Promise<Grants> {
   if (token === null || token === '') throw new AuthRefusal(401, 'a token is required (Authorization: Bearer, ?token=, or /auth TOKEN)');
   let payload: Record<string, unknown>;
+  // jose is loaded on first use: a process that never verifies a token does not carry it.
+  const { errors: joseErrors, jwtVerify } = await import('jose');
   try {
     ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'] }));
   } catch (err) {

@@ -4,7 +4,7 @@
  * delivers locally meanwhile); a link that cannot be made at start is a clear error unless the relay may start
  * without it.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { NetechoError, ProtocolError, fromConnectError } from '../errors.js';
 
 /** A Redis URL fit to print: the password replaced by ***. */
@@ -21,6 +21,14 @@ export function redactRedisUrl(url: string): string {
 /** Backoff between reconnect attempts: 50 ms, doubling, at most 2 s. */
 export function reconnectDelay(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
+}
+
+/** ioredis's client class; ioredis is loaded only by a relay that uses Redis (loadRedis()). */
+export type RedisClass = typeof Redis;
+
+/** Load ioredis (a process that never talks to Redis does not carry it). */
+export async function loadRedis(): Promise<RedisClass> {
+  return (await import('ioredis')).Redis;
 }
 
 export interface RedisLinkEvents {
@@ -40,7 +48,7 @@ export class RedisLink {
   #lastError: Error | null = null;
   readonly #events: RedisLinkEvents;
 
-  constructor(url: string, connectTimeoutMs: number, events: RedisLinkEvents) {
+  constructor(RedisClient: RedisClass, url: string, connectTimeoutMs: number, events: RedisLinkEvents) {
     this.target = `Redis at ${redactRedisUrl(url)}`;
     this.#events = events;
     const options: RedisOptions = {
@@ -53,8 +61,8 @@ export class RedisLink {
       retryStrategy: (attempt) => (this.#started && !this.#closing ? reconnectDelay(attempt) : null),
     };
     // Commands issued in one event-loop turn (a burst of publications) go out in one write.
-    this.cmd = new Redis(url, { ...options, enableAutoPipelining: true });
-    this.sub = new Redis(url, options);
+    this.cmd = new RedisClient(url, { ...options, enableAutoPipelining: true });
+    this.sub = new RedisClient(url, options);
     for (const c of [this.cmd, this.sub]) {
       c.on('error', (err: Error) => (this.#lastError = err));
       c.on('ready', () => this.#check());
