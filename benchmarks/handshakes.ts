@@ -29,7 +29,7 @@ export function tlsPeers(pem: { cert: string; key: string }): Peer[] {
       command: (port) => (go === null ? 'go not installed (apt-get install golang-go)' : [go, String(port), pem.cert, pem.key]),
       env: { GOMAXPROCS: '1' },
     },
-    { name: 'minimal Node tls server (pipe)', command: (port) => [process.execPath, `${PEERS}tls_node.mjs`, String(port), pem.cert, pem.key] },
+    { name: 'minimal Node tls server (data → write)', command: (port) => [process.execPath, `${PEERS}tls_node.mjs`, String(port), pem.cert, pem.key] },
   ];
 }
 
