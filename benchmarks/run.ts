@@ -167,7 +167,7 @@ const WHY: string[] = [
   "  listener) and its reads are written straight from it, with no copy; the buffer is replaced when a write is",
   "  still under way, and given back after a small read or at close (src/transports/read-buffers.ts). Server CPU per",
   "  64 KiB round trip under the Go client: 34.5, 33.4, 39.3 µs before, 24.8, 27.2, 26.2 µs after.",
-  "- V8's young generation is capped at 4 MiB a half (bin shebang): idle memory per connection 5.1 → 3.8 KB, with",
+  "- V8's young generation is capped at 4 MiB a half (`npm start` and `serve --workers` pass the flag): idle memory per connection 5.1 → 3.8 KB, with",
   "  no measurable change in throughput.",
   "- No timer per socket: Node's `socket.setTimeout()` refreshes a timer on every read and write and measured 2.5× the",
   "  server CPU per 64 KiB round trip; one sweep per server compares byte counters instead.",

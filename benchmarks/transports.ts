@@ -101,7 +101,7 @@ function suites(): Suite[] {
     },
     {
       scheme: 'ws',
-      title: 'WebSocket echo (binary messages, no compression)',
+      title: 'WebSocket echo (binary messages, no compression; ws with bufferutil in both servers and in the client)',
       peers: [
         { name: 'netecho', command: netecho((p) => `ws://127.0.0.1:${p}`) },
         { name: 'minimal ws server (ws README)', command: (port) => [process.execPath, `${PEERS}ws_server.mjs`, String(port)] },
