@@ -96,6 +96,7 @@ function suites(): Suite[] {
             { name: 'netecho', command: netecho((p) => `http://127.0.0.1:${p}`) },
             { name: 'Go net/http JSON reflection', command: (port) => (goBinary('http_reflect') ? [goBinary('http_reflect') as string, String(port)] : 'go not installed (apt-get install golang-go)'), env: { GOMAXPROCS: '1' } },
             { name: 'express reflection (http-https-echo style)', command: (port) => [process.execPath, `${PEERS}express_reflect.mjs`, String(port)] },
+            { name: 'minimal node:http reflection (no limits, no log)', command: (port) => [process.execPath, `${PEERS}http_node.mjs`, String(port)] },
           ]
         : [],
     },
