@@ -132,7 +132,7 @@ export async function sendStream(
 /** Splits text into lines: each line (without its newline, a trailing \r dropped) is one chunk, a string. */
 class LineSplitter extends Transform {
   #rest = '';
-  readonly #decoder = new TextDecoder();
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   constructor() {
     super({ readableObjectMode: true });

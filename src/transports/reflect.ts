@@ -7,6 +7,7 @@
  * http.maxDelay), ?body=TEXT (reply with TEXT instead of the reflection: as is when it is JSON, else as a JSON
  * string).
  */
+import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import type net from 'node:net';
 import { HTTP_TOKEN } from '../headers.js';
@@ -41,9 +42,13 @@ const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-ali
 const MIN_STATUS = 200;
 const MAX_STATUS = 599;
 
+const UNSAFE = /[<>&\u2028\u2029]/;
+const UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
 /** Serialize for an HTML-proof reply: same JSON value, with <, > and & escaped. */
 export function safeJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  const json = JSON.stringify(value, null, 2);
+  return `${UNSAFE.test(json) ? json.replace(UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json}\n`;
 }
 
 export function sendJson(res: http.ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
@@ -175,12 +180,9 @@ function headerObject(req: http.IncomingMessage, reveal: boolean): Record<string
   return out;
 }
 
+/** Text when the bytes are valid UTF-8 (a leading byte-order mark kept: it is part of the body), else base64. */
 function decodeBody(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
-  try {
-    return { body: new TextDecoder('utf-8', { fatal: true }).decode(body), bodyEncoding: 'utf8' };
-  } catch {
-    return { body: body.toString('base64'), bodyEncoding: 'base64' };
-  }
+  return isUtf8(body) ? { body: body.toString('utf8'), bodyEncoding: 'utf8' } : { body: body.toString('base64'), bodyEncoding: 'base64' };
 }
 
 /**

@@ -53,6 +53,22 @@ describe('netecho get', () => {
     assert.equal(r.stderr, '');
   });
 
+  it('a text body that starts with a byte-order mark is printed with it, byte for byte', async () => {
+    const bom = http.createServer((_req, res) => res.end(Buffer.from('\ufeffhello\n', 'utf8')));
+    bom.listen(0, '127.0.0.1');
+    await once(bom, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(bom.address() as net.AddressInfo).port}/`;
+      const r = await runCli(['get', url]);
+      assert.equal(r.code, 0);
+      assert.ok(Buffer.from(r.stdout, 'utf8').equals(Buffer.from('\ufeffhello\n', 'utf8')), JSON.stringify(r.stdout));
+      const j = JSON.parse((await runCli(['get', url, '--json'])).stdout) as { body: string };
+      assert.equal(j.body, '\ufeffhello\n');
+    } finally {
+      bom.close();
+    }
+  });
+
   it('colours JSON with FORCE_COLOR, and NO_COLOR wins', async () => {
     const coloured = await runCli(['get', `${base}/events`], { env: { FORCE_COLOR: '1' } });
     assert.ok(coloured.stdout.includes('\x1b[34;1m"id"\x1b[0m: \x1b[32m"1"\x1b[0m'), coloured.stdout);

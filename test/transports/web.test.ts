@@ -88,6 +88,16 @@ describe('HTTP reflection', () => {
     assert.equal(r.body, body.toString('base64'));
   });
 
+  it('a UTF-8 body that starts with a byte-order mark keeps it: every byte comes back', async () => {
+    // TextDecoder drops a leading BOM unless told not to: the reflection said 4 bytes and carried 1.
+    for (const body of [Buffer.from([0xef, 0xbb, 0xbf, 0x41]), Buffer.from('\ufeff\ufeffhi', 'utf8')]) {
+      const r = (await (await fetch(base, { method: 'POST', body })).json()) as Reflection;
+      assert.equal(r.bodyEncoding, 'utf8');
+      assert.equal(r.bodyBytes, body.length);
+      assert.ok(Buffer.from(r.body ?? '', 'utf8').equals(body), JSON.stringify(r.body));
+    }
+  });
+
   it('?status, ?delay and ?body control the reply', async () => {
     const res = await fetch(`${base}/?status=503`);
     assert.equal(res.status, 503);

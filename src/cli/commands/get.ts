@@ -190,7 +190,7 @@ function statusBlock(hop: Hop): string {
 function decodeText(body: Buffer): string | null {
   if (body.includes(0)) return null;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
   } catch {
     return null;
   }
