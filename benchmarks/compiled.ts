@@ -4,14 +4,8 @@
  * `serve --workers 2` against one process, everything free to use both cores. Part of npm run bench:transports.
  */
 import { spawnSync } from 'node:child_process';
-import { BIN_FLAGS, CLIENT_CORE, ROOT, goBinary, interleaved, median, type Peer, type Running } from './harness.js';
+import { BIN_FLAGS, CLIENT_CORE, ROOT, goBinary, interleaved, median, type HarnessOptions, type Peer, type Running } from './harness.js';
 import { cpuTreeMicros } from './proc.js';
-
-interface Options {
-  rounds: number;
-  seconds: number;
-  warmup: number;
-}
 
 interface Sample {
   rtps: number;
@@ -25,7 +19,7 @@ const GO_MISSING = 'go not installed (apt-get install golang-go)';
 const netechoTcp = (extra: string[] = []): Peer['command'] => (port) => [process.execPath, ...BIN_FLAGS, `${ROOT}bin/netecho.js`, 'serve', `tcp://127.0.0.1:${port}`, '--log-level', 'warn', ...extra];
 
 /** Run the Go client against `server` (a warm-up first, not recorded) and read the server's CPU over the window. */
-function drive(client: string, server: Running, size: number, connections: number, o: Options, cores: string, procs: string): Sample {
+function drive(client: string, server: Running, size: number, connections: number, o: HarnessOptions, cores: string, procs: string): Sample {
   const run = (seconds: number): number => {
     const r = spawnSync('taskset', ['-c', cores, client, `127.0.0.1:${server.port}`, String(connections), String(size), String(seconds)], {
       env: { ...process.env, GOMAXPROCS: procs },
@@ -74,16 +68,15 @@ function render(title: string, head: string, cells: number[], peers: Peer[], sam
 }
 
 /** TCP echo, 1 KiB and 64 KiB, 50 connections, servers on core 0 and the Go client on core 1. */
-export async function compiledClientTable(o: Options): Promise<string[]> {
+export async function compiledClientTable(o: HarnessOptions): Promise<string[]> {
   const title = '### TCP echo loaded by a compiled client (Go, 50 connections, one goroutine each)';
   const client = goBinary('client');
   const echo = goBinary('echo');
   if (client === null || echo === null) return [title, '', `Not measured: ${GO_MISSING}.`, ''];
-  const rw = goBinary('echo_rw');
   const peers: Peer[] = [
     { name: 'netecho', command: netechoTcp() },
     { name: 'Go io.Copy', command: (port) => [echo, String(port)], env: { GOMAXPROCS: '1' } },
-    ...(rw === null ? [] : [{ name: 'Go Read/Write loop', command: (port: number) => [rw, String(port)], env: { GOMAXPROCS: '1' } }]),
+    { name: 'Go Read/Write loop', command: (port) => [echo, String(port), 'rw'], env: { GOMAXPROCS: '1' } },
   ];
   const cells = [1024, 65536];
   const samples = new Map<string, Sample[]>();
@@ -107,7 +100,7 @@ export async function compiledClientTable(o: Options): Promise<string[]> {
  * `serve --workers 2` against one process: servers and the Go client (GOMAXPROCS=2) may all use both cores, so
  * the client takes part of what the workers could use; the figure says how far a second worker helps here.
  */
-export async function workersTable(o: Options): Promise<string[]> {
+export async function workersTable(o: HarnessOptions): Promise<string[]> {
   const title = '### `serve --workers 2` on TCP echo (1 KiB, 50 connections; servers and client share both cores)';
   const client = goBinary('client');
   const echo = goBinary('echo');

@@ -7,14 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import tls from 'node:tls';
-import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, certificate, goBinary, interleaved, median, start, type Peer, type Running } from './harness.js';
+import { BIN_FLAGS, CLIENT_CORE, PEERS, ROOT, certificate, goBinary, interleaved, median, start, type HarnessOptions, type Peer, type Running } from './harness.js';
 import { cpuMicros } from './proc.js';
-
-interface Options {
-  rounds: number;
-  seconds: number;
-  warmup: number;
-}
 
 /** The TLS peers of the echo and handshake tables, for a certificate. */
 export function tlsPeers(pem: { cert: string; key: string }): Peer[] {
@@ -62,7 +56,7 @@ interface Sample {
   errors: number;
 }
 
-function drive(client: string, server: Running, resume: boolean, o: Options): Sample {
+function drive(client: string, server: Running, resume: boolean, o: HarnessOptions): Sample {
   const run = (seconds: number): { done: number; resumed: number; failed: number } => {
     const r = spawnSync('taskset', ['-c', CLIENT_CORE, client, `127.0.0.1:${server.port}`, '8', String(seconds), resume ? '1' : '0'], {
       env: { ...process.env, GOMAXPROCS: '1' },
@@ -79,7 +73,7 @@ function drive(client: string, server: Running, resume: boolean, o: Options): Sa
   return { perSec: Math.round(r.done / o.seconds), cpuPer: r.done > 0 ? cpu / r.done : NaN, resumed: r.done > 0 ? r.resumed / r.done : 0, errors: r.failed };
 }
 
-export async function handshakeTable(o: Options): Promise<string[]> {
+export async function handshakeTable(o: HarnessOptions): Promise<string[]> {
   const title = '### TLS handshakes (new connections: handshake, one byte echoed, close; 8 at a time from a Go client on core 1)';
   const client = goBinary('handshakes');
   if (client === null) return [title, '', 'Not measured: go not installed (apt-get install golang-go).', ''];

@@ -1,7 +1,7 @@
 /** Pieces the benchmark harnesses share: peers to start pinned to a core, ports, medians. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,21 @@ export interface Peer {
   cores?: string;
 }
 
+/** How long and how often a harness table measures (--rounds, --seconds, --warmup). */
+export interface HarnessOptions {
+  rounds: number;
+  seconds: number;
+  warmup: number;
+}
+
+/** The wrk script the HTTP tables use: keep-alive POSTs of "Hello, World!" as text/plain; its path. */
+export function postScript(): string {
+  mkdirSync(BUILD, { recursive: true });
+  const script = `${BUILD}post.lua`;
+  writeFileSync(script, 'wrk.method = "POST"\nwrk.body = "Hello, World!"\nwrk.headers["Content-Type"] = "text/plain"\n');
+  return script;
+}
+
 export interface Running {
   pid: number;
   port: number;
@@ -39,12 +54,12 @@ export function argValue(name: string): string | undefined {
 
 export const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-/** Build benchmarks/peers/NAME.go once into .bench-tmp/; null when Go is missing or the build fails. */
+/** Build benchmarks/peers/NAME.go into .bench-tmp/ (again when the source is newer); null when Go is missing or the build fails. */
 export function goBinary(name: string): string | null {
   if (!has('go')) return null;
   mkdirSync(BUILD, { recursive: true });
   const out = `${BUILD}${name}`;
-  if (!existsSync(out)) {
+  if (!existsSync(out) || statSync(`${PEERS}${name}.go`).mtimeMs > statSync(out).mtimeMs) {
     const r = spawnSync('go', ['build', '-o', out, `${PEERS}${name}.go`], { env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: `${BUILD}gocache`, GOPATH: `${BUILD}gopath` } });
     if (r.status !== 0) return null;
   }

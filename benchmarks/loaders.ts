@@ -5,21 +5,15 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { BUILD, CLIENT_CORE, ROOT, goBinary, has, median, start, type Running } from './harness.js';
+import { BUILD, CLIENT_CORE, ROOT, goBinary, has, median, postScript, start, type HarnessOptions, type Running } from './harness.js';
 import { cpuMicros } from './proc.js';
-
-interface Options {
-  rounds: number;
-  seconds: number;
-  warmup: number;
-}
 
 /**
  * Load generators over HTTP: requests/s that netecho bench, autocannon and wrk each drive from one core against the
  * same server (Go's net/http reflection on the other core), 50 keep-alive connections, interleaved rounds, with the
  * client's CPU, so a figure limited by the server shows as such.
  */
-export async function loadGenerators(o: Options): Promise<string[]> {
+export async function loadGenerators(o: HarnessOptions): Promise<string[]> {
   const { rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP } = o;
   const title = '### Load generators over HTTP (requests/s driven from one core; Go net/http reflection on the other)';
   const go = goBinary('http_reflect');
@@ -48,9 +42,7 @@ export async function loadGenerators(o: Options): Promise<string[]> {
     {
       name: 'wrk (C)',
       run: () => {
-        mkdirSync(BUILD, { recursive: true });
-        writeFileSync(`${BUILD}post.lua`, 'wrk.method = "POST"\nwrk.body = "Hello, World!"\n');
-        const out = execFileSync('taskset', ['-c', CLIENT_CORE, 'wrk', '-t1', '-c50', `-d${SECONDS + WARMUP}s`, '-s', `${BUILD}post.lua`, url], { encoding: 'utf8' });
+        const out = execFileSync('taskset', ['-c', CLIENT_CORE, 'wrk', '-t1', '-c50', `-d${SECONDS + WARMUP}s`, '-s', postScript(), url], { encoding: 'utf8' });
         return { rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)), cpu: NaN, errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) };
       },
     },
@@ -100,7 +92,7 @@ async function serverCount(server: Running, reset: boolean): Promise<Count> {
  * (benchmarks/peers/http_count.go): pipelined (10 connections, 4 requests in flight each) and at a fixed rate
  * (2,000 requests/s over 10 connections), each tool's requests and non-2xx replies beside the server's own count.
  */
-export async function agreement(o: Options): Promise<string[]> {
+export async function agreement(o: HarnessOptions): Promise<string[]> {
   const title = '### Do the load generators count what the server saw? (every 10th request answered 500)';
   const go = goBinary('http_count');
   if (go === null) return [title, '', 'Not measured: go not installed (apt-get install golang-go).', ''];

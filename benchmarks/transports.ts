@@ -5,12 +5,11 @@
  * per round trip from /proc. Rewrites the marked transports section of docs/benchmarks.md (or prints with --print).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { bench } from '../src/bench/bench.js';
 import {
   BIN_FLAGS,
-  BUILD,
   CLIENT_CORE,
   PEERS,
   ROOT,
@@ -23,9 +22,11 @@ import {
   has,
   interleaved,
   median,
+  postScript,
   transportsSection,
   writeLatencyPlot,
   type Curve,
+  type HarnessOptions,
   type Peer,
   type Running,
 } from './harness.js';
@@ -122,9 +123,7 @@ interface Sample {
 
 /** wrk against `server` (warm-up run first, not recorded): server CPU per request. */
 async function measureWrk(server: Running, connections: number): Promise<Sample> {
-  mkdirSync(BUILD, { recursive: true });
-  const script = `${BUILD}post.lua`;
-  writeFileSync(script, 'wrk.method = "POST"\nwrk.body = "Hello, World!"\nwrk.headers["Content-Type"] = "text/plain"\n');
+  const script = postScript();
   const url = `http://127.0.0.1:${server.port}/echo?x=1`;
   const wrk = (seconds: number): string =>
     execFileSync('taskset', ['-c', CLIENT_CORE, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
@@ -224,7 +223,7 @@ async function main(): Promise<void> {
     if (suite.note !== undefined) lines.push('', await suite.note());
     lines.push('');
   }
-  const o = { rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP };
+  const o: HarnessOptions = { rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP };
   const wanted = (name: string): boolean => only === undefined || only.includes(name);
   if (wanted('tcp')) lines.push(...(await compiledClientTable(o)));
   if (wanted('handshakes')) lines.push(...(await handshakeTable(o)));

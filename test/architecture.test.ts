@@ -16,7 +16,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts'],
-  ['units.ts', 'typed-emitter.ts', 'headers.ts', 'option-shape.ts', 'endpoint.ts'],
+  ['units.ts', 'typed-emitter.ts', 'headers.ts', 'option-shape.ts', 'endpoint.ts', 'require-on-first-use.ts'],
   ['limits', 'telemetry'],
   ['transports', 'client'],
   ['server', 'http-client', 'bench'],

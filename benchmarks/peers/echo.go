@@ -1,4 +1,6 @@
-// Idiomatic Go echo server: a goroutine per connection, io.Copy(c, c). Port from argv[1].
+// Idiomatic Go echo server: a goroutine per connection, io.Copy(c, c), which Go turns into splice(2) between the
+// two ends of a TCPConn. With "rw", a plain read/write loop through one 64 KiB buffer per connection instead, as a
+// server that looks at the bytes must. Usage: echo PORT [rw]
 package main
 
 import (
@@ -8,7 +10,23 @@ import (
 	"os"
 )
 
+func readWrite(c net.Conn) {
+	buf := make([]byte, 64*1024)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
 func main() {
+	rw := len(os.Args) > 2 && os.Args[2] == "rw"
 	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -22,7 +40,11 @@ func main() {
 		}
 		go func(c net.Conn) {
 			defer c.Close()
-			io.Copy(c, c)
+			if rw {
+				readWrite(c)
+			} else {
+				io.Copy(c, c)
+			}
 		}(c)
 	}
 }

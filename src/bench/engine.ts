@@ -127,7 +127,7 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
 
   /** Dial connection `index` and wrap it in the connection kind for this scheme and mode. */
   async #open(index: number): Promise<Connection> {
-    const { endpoint, sources, timeoutMs, size, tls, pipeline } = this.config;
+    const { endpoint, sources, timeoutMs, size, tls } = this.config;
     const payload = Buffer.allocUnsafe(size);
     randomFillSync(payload);
     const refill = this.mode !== 'rate';
@@ -141,7 +141,6 @@ export class BenchEngine extends TypedEmitter<EngineEvents> {
       onEcho: (buf, len) => slot.echo?.onData(buf, len),
       onDatagram: (msg, seq) => slot.datagram?.onDatagram(msg, seq),
       onStatus: (status) => slot.echo?.onStatus(status),
-      pipeline,
     });
     if (endpoint.scheme === 'udp') return (slot.datagram = new DatagramConnection(this.rec, link, payload, refill));
     slot.echo = this.mode === 'stream' ? new StreamConnection(this.rec, link, payload) : new EchoConnection(this.rec, link, payload, refill);

@@ -1,14 +1,9 @@
 /** Latency histograms: HDR (hdr-histogram-js) at microsecond resolution, mergeable across worker threads. */
-import { createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
+import { requireOnFirstUse } from '../require-on-first-use.js';
 
-type Hdr = typeof import('hdr-histogram-js');
-let hdr: Hdr | null = null;
-/** hdr-histogram-js, required on first use (CommonJS, so synchronously): a serve process never loads it. */
-function lib(): Hdr {
-  hdr ??= createRequire(import.meta.url)('hdr-histogram-js') as Hdr;
-  return hdr;
-}
+/** hdr-histogram-js, loaded on first use: a serve process never loads it. */
+const lib = requireOnFirstUse<typeof import('hdr-histogram-js')>('hdr-histogram-js');
 
 export interface LatencySummary {
   /** Microseconds. */

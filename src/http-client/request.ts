@@ -69,7 +69,7 @@ export function get(url: string | URL, options: GetOptions = {}): Promise<GetRes
 export async function request(url: string | URL, options: GetOptions = {}): Promise<GetResponse> {
   const config = resolveGetOptions(url, options);
   const sink: { current: ConnectionMarks | null; last: net.Socket | null } = { current: null, last: null };
-  const undici = await loadUndici();
+  const undici = loadUndici();
   const dispatcher = makeDispatcher(undici, config, sink);
   try {
     const redirects: Hop[] = [];

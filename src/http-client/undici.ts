@@ -8,14 +8,11 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { buildConnector } from 'undici';
 import { pinMismatch } from '../client/pin.js';
+import { requireOnFirstUse } from '../require-on-first-use.js';
 
 export type Undici = typeof import('undici');
-let loading: Promise<Undici> | null = null;
 
-export function loadUndici(): Promise<Undici> {
-  loading ??= import('undici');
-  return loading;
-}
+export const loadUndici = requireOnFirstUse<Undici>('undici');
 
 /** An undici connector (from buildConnector's options) that checks the pin once each TLS connection is up. */
 export function pinnedConnector(undici: Undici, options: buildConnector.BuildOptions, pin: string | undefined): buildConnector.connector {

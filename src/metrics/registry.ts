@@ -4,8 +4,8 @@
  * Prometheus conventions (`_total` for counters, `_bytes`, base units); labels carry the transport and the reason.
  * Node's process metrics (CPU, memory, handles, GC, event-loop lag) come from prom-client's defaults.
  */
-import { createRequire } from 'node:module';
 import type { Counter, Gauge, Registry } from 'prom-client';
+import { requireOnFirstUse } from '../require-on-first-use.js';
 import type { CoreStats } from '../server/core.js';
 import type { ServerStats } from '../server/server.js';
 import type { RelayStats } from '../relay/server.js';
@@ -25,13 +25,8 @@ type Series = Array<[Labels, number]>;
 
 const BROKER_STATES = ['local', 'connecting', 'ready', 'down'] as const;
 
-type PromClient = typeof import('prom-client');
-let client: PromClient | null = null;
-/** prom-client, required on first use (CommonJS, so synchronously): a server without metrics never loads it. */
-export function promClient(): PromClient {
-  client ??= createRequire(import.meta.url)('prom-client') as PromClient;
-  return client;
-}
+/** prom-client, loaded on first use: a server without metrics never loads it. */
+export const promClient = requireOnFirstUse<typeof import('prom-client')>('prom-client');
 
 /** A registry whose metrics are read from `server.stats` at each scrape. */
 export function createMetrics(server: MetricsSource, options: MetricsOptions = {}): Registry {

@@ -11,13 +11,11 @@
  */
 import { Publication, type Notice } from './envelope.js';
 import { MemoryHistory, newEpoch, parseId, type Recovery } from './history.js';
-import { RedisLink, type RedisClass } from './redis-link.js';
+import { RedisLink } from './redis-link.js';
 import { NODES_KEY, PREFIX, defineScripts, nodeKey, roomKeys, type RelayScripts } from './redis-scripts.js';
 import { WHO_LIMIT, type Broker, type BrokerSink, type BrokerStats, type Presence, type Who } from './broker.js';
 
 export interface RedisBrokerOptions {
-  /** ioredis's client class (loadRedis()). */
-  Redis: RedisClass;
   url: string;
   optional: boolean;
   nodeId: string;
@@ -63,7 +61,7 @@ export class RedisBroker implements Broker {
     this.#sink = sink;
     this.#o = o;
     this.#fallback = new MemoryHistory(o.history, o.historyTtlMs, o.historyMaxBytes);
-    this.#link = new RedisLink(o.Redis, o.url, o.connectTimeoutMs, { up: () => this.#onUp(), down: (reason) => this.#onDown(reason) });
+    this.#link = new RedisLink(o.url, o.connectTimeoutMs, { up: () => this.#onUp(), down: (reason) => this.#onDown(reason) });
     this.#scripts = defineScripts(this.#link.cmd);
     this.#link.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#onMessage(channel, message));
     const heartbeatMs = o.heartbeatMs ?? 5000;

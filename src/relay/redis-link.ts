@@ -6,6 +6,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { NetechoError, ProtocolError, fromConnectError } from '../errors.js';
+import { requireOnFirstUse } from '../require-on-first-use.js';
 
 /** A Redis URL fit to print: the password replaced by ***. */
 export function redactRedisUrl(url: string): string {
@@ -23,13 +24,8 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 }
 
-/** ioredis's client class; ioredis is loaded only by a relay that uses Redis (loadRedis()). */
-export type RedisClass = typeof Redis;
-
-/** Load ioredis (a process that never talks to Redis does not carry it). */
-export async function loadRedis(): Promise<RedisClass> {
-  return (await import('ioredis')).Redis;
-}
+/** ioredis, loaded by the first relay that uses Redis: a process that never talks to Redis does not carry it. */
+const ioredis = requireOnFirstUse<typeof import('ioredis')>('ioredis');
 
 export interface RedisLinkEvents {
   /** Both connections are up (again). */
@@ -48,7 +44,7 @@ export class RedisLink {
   #lastError: Error | null = null;
   readonly #events: RedisLinkEvents;
 
-  constructor(RedisClient: RedisClass, url: string, connectTimeoutMs: number, events: RedisLinkEvents) {
+  constructor(url: string, connectTimeoutMs: number, events: RedisLinkEvents) {
     this.target = `Redis at ${redactRedisUrl(url)}`;
     this.#events = events;
     const options: RedisOptions = {
@@ -61,6 +57,7 @@ export class RedisLink {
       retryStrategy: (attempt) => (this.#started && !this.#closing ? reconnectDelay(attempt) : null),
     };
     // Commands issued in one event-loop turn (a burst of publications) go out in one write.
+    const { Redis: RedisClient } = ioredis();
     this.cmd = new RedisClient(url, { ...options, enableAutoPipelining: true });
     this.sub = new RedisClient(url, options);
     for (const c of [this.cmd, this.sub]) {

@@ -10,7 +10,6 @@ import { MemoryHistory } from './history.js';
 import type { RelayContext } from './hub.js';
 import { listenRelayLines } from './line.js';
 import { RedisBroker } from './redis-broker.js';
-import { loadRedis } from './redis-link.js';
 import { resolveRelayOptions, type RelayOptions } from './options.js';
 import { RelayServer, kRelayContext } from './server.js';
 import { listenRelayWeb } from './ws.js';
@@ -41,12 +40,10 @@ export async function startRelay(options: RelayOptions, shared: ((sink: BrokerSi
   const { endpoints, limits, settings, relay: r } = resolveRelayOptions(options);
   const tls = endpoints.some((e) => SECURE_SCHEMES.has(e.scheme)) ? await loadTlsMaterial(options.tls ?? {}, endpoints) : null;
   const history = new MemoryHistory(r.history, r.historyTtlMs, r.historyMaxBytes);
-  const Redis = r.redis === null ? null : await loadRedis();
   let redis: RedisBroker | null = null;
   const server: RelayServer = new RelayServer(limits, settings, tls, r, (sink): Broker => {
-    if (r.redis === null || Redis === null) return shared === null ? new LocalBroker(history) : shared(sink);
+    if (r.redis === null) return shared === null ? new LocalBroker(history) : shared(sink);
     redis = new RedisBroker(sink, {
-      Redis,
       url: r.redis,
       optional: r.redisOptional,
       nodeId: sink.nodeId,

@@ -82,15 +82,15 @@ export class StreamConnection extends AdmittedConnection implements Borrower {
  */
 export function socketOnRead(this: EchoSocket, nread: number, buf: Uint8Array): boolean {
   const conn = this[kConn];
-  const reads = conn.reads as ReadBuffers;
   if (conn.finishing) return true;
   const fromOwn = buf === conn.own;
   // From the shared buffer, copy out through a latin1 string (bytes 0-255 map to themselves, so this is exact):
   // both copies run in C++. Buffer#copy and Buffer.from(view) go through TypedArray#set, which measured ~9x slower
   // per 64 KiB once any SharedArrayBuffer exists in the process (pino's atomic-sleep makes one at load).
   const ok = fromOwn ? this.write((buf as Buffer).subarray(0, nread)) : this.write((buf as Buffer).toString('latin1', 0, nread), 'latin1');
-  reads.after(conn, nread, fromOwn, this.writableLength > 0);
-  if (!ok && this.writableLength >= conn.context.limits.maxQueuedBytes) pauseForPeer(conn);
+  const queued = this.writableLength;
+  (conn.reads as ReadBuffers).after(conn, nread, fromOwn, queued > 0);
+  if (!ok && queued >= conn.context.limits.maxQueuedBytes) pauseForPeer(conn);
   return true;
 }
 

@@ -13,7 +13,6 @@ import { ReadBuffers } from './read-buffers.js';
 import { admitStream, socketOnRead, socketOnReadDumping, startEcho, streamHighWaterMark } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
-
 /**
  * Move an accepted (paused) connection's handle into a socket that reads with `onread`. Returns null when
  * this Node does not expose the handle as expected; the caller then uses the socket as it is.

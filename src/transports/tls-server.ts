@@ -14,7 +14,8 @@ import type { CloseReason } from './transport.js';
 /**
  * The server's cipher preference: Node's default list with TLS 1.3's AES-128-GCM moved first, as Go's crypto/tls,
  * BoringSSL and browsers order them on CPUs with AES instructions (Node's default, AES-256-GCM first and the
- * client's order honoured, costs about a third more CPU per byte for no practical gain), unless the client puts
+ * client's order honoured, costs about a fifth more CPU per byte of cipher work for no practical gain: openssl speed,
+ * 2.88 against 2.42 GB/s here), unless the client puts
  * ChaCha20-Poly1305 first (a client without AES instructions), which it then gets.
  */
 const SERVER_CIPHERS = [

@@ -76,7 +76,7 @@ class HttpLink extends EventEmitter implements Link {
 }
 
 /** The echoed bytes in a reply: a netecho reflection's body, or the raw body. */
-export function reflected(reply: Buffer): Buffer {
+function reflected(reply: Buffer): Buffer {
   if (reply[0] === 0x7b) {
     try {
       const r = JSON.parse(reply.toString('utf8')) as { body?: unknown; bodyEncoding?: unknown };
@@ -117,11 +117,11 @@ export async function dialHttpLink(o: LinkOptions): Promise<Link> {
       reply(status, body);
     }
   });
+  // A reply that cannot be read ends the connection with ERR_NETECHO_PROTOCOL ('error': the probe's, then the link's).
   const feed = (buf: Buffer, len: number): void => {
     try {
       reader.push(buf, len);
     } catch (err) {
-      if (link !== null) link.emit('error', err);
       socket.destroy(err as Error);
     }
   };

@@ -39,6 +39,4 @@ export interface LinkOptions {
   onEcho: OnEcho;
   onDatagram: OnDatagram;
   onStatus: OnStatus;
-  /** HTTP: requests in flight per connection. */
-  pipeline: number;
 }
