@@ -1,4 +1,7 @@
-/** Listening for connection-based transports (tcp, tls, and the web listeners): start, report, stop accepting. */
+/**
+ * Listening for connection-based transports (tcp, tls, and the web listeners): start, report, stop accepting; and
+ * the high-water mark of their sockets.
+ */
 import type net from 'node:net';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { fromListenError } from '../errors.js';
@@ -40,3 +43,13 @@ export function listenStream(
   });
 }
 
+/** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
+export const DEFAULT_HIGH_WATER_MARK = 16 * 1024;
+
+/**
+ * The writable high-water mark of a socket under `context`'s limits (echo streams, and HTTP connections, where Node
+ * stops parsing the next request once this much of the replies waits for the client).
+ */
+export function streamHighWaterMark(context: ListenerContext): number {
+  return Math.min(DEFAULT_HIGH_WATER_MARK, context.limits.maxQueuedBytes);
+}

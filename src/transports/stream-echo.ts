@@ -20,15 +20,6 @@ import { closeInfo, type CloseReason, type TransportContext } from './transport.
 
 const kConn = Symbol('netecho.stream.connection');
 
-/** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
-const DEFAULT_HIGH_WATER_MARK = 16 * 1024;
-
-/** The writable high-water mark of an echo socket under `context`'s limits. */
-export function streamHighWaterMark(context: TransportContext): number {
-  return Math.min(DEFAULT_HIGH_WATER_MARK, context.limits.maxQueuedBytes);
-}
-
-
 export interface EchoSocket extends net.Socket {
   [kConn]: StreamConnection;
 }

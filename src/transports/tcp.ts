@@ -6,11 +6,11 @@
  */
 import net from 'node:net';
 import type { Endpoint } from '../endpoint.js';
-import { listenStream } from './listen.js';
+import { listenStream, streamHighWaterMark } from './listen.js';
 import { admitSocket } from './admit.js';
 import { describeConnection } from './describe.js';
 import { ReadBuffers } from './read-buffers.js';
-import { admitStream, socketOnRead, socketOnReadDumping, startEcho, streamHighWaterMark } from './stream-echo.js';
+import { admitStream, socketOnRead, socketOnReadDumping, startEcho } from './stream-echo.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 
 /**

@@ -9,8 +9,8 @@ import tls from 'node:tls';
 import type { Endpoint } from '../endpoint.js';
 import { admitSocket } from './admit.js';
 import { describeSocket, tcpSocketOf } from './describe.js';
-import { admitStream, startEcho, streamHighWaterMark, type StreamConnection } from './stream-echo.js';
-import { listenStream } from './listen.js';
+import { admitStream, startEcho, type StreamConnection } from './stream-echo.js';
+import { listenStream, streamHighWaterMark } from './listen.js';
 import { onTlsClientError, tlsServerOptions } from './tls-server.js';
 import type { Listener, Transport, TransportContext } from './transport.js';
 

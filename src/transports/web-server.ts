@@ -18,7 +18,7 @@ import { AdmittedConnection } from './connection.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
 import { sendJson, sendRawJson, targetPath } from './reflect.js';
-import { listenStream } from './listen.js';
+import { DEFAULT_HIGH_WATER_MARK, listenStream, streamHighWaterMark } from './listen.js';
 import { onTlsClientError, tlsServerOptions } from './tls-server.js';
 import { closeInfo, type CloseReason, type Listener, type ListenerContext } from './transport.js';
 import type { UpgradeTarget } from './websocket-gate.js';
@@ -112,6 +112,10 @@ export function listenWebApp(endpoint: Endpoint, context: ListenerContext, app: 
     // Checked in the request handler, so the refusal is JSON like every reply.
     requireHostHeader: false,
   };
+  // Node stops parsing pipelined requests once the replies waiting reach the socket's high-water mark (16 KiB):
+  // lower it when --max-queued is lower, so that limit holds for HTTP as for streams.
+  const highWaterMark = streamHighWaterMark(context);
+  if (highWaterMark < DEFAULT_HIGH_WATER_MARK) base.highWaterMark = highWaterMark;
   if (secure && material === null) throw new Error('listenWeb: no TLS material'); // serve() loads it for secure schemes
   const server: http.Server =
     secure && material !== null

@@ -33,7 +33,7 @@ describe('trusting a self-signed server from the CLI', () => {
     assert.deepEqual([r.code, r.stdout], [0, 'Send: via ca\nReceived: via ca\n'], r.stderr);
   });
 
-  it('--pin sha256:FINGERPRINT on send (tls, wss), get (https) and bench (tls)', async () => {
+  it('--pin sha256:FINGERPRINT on send (tls, wss), get (https), bench (tls) and chat (wss)', async () => {
     const pin = `sha256:${fingerprint}`;
     for (const url of [tls, wss]) {
       const r = await runCli(['send', url, 'pinned', '--pin', pin]);
@@ -45,6 +45,9 @@ describe('trusting a self-signed server from the CLI', () => {
     const b = await runCli(['bench', tls, '-c', '2', '-d', '200ms', '--warmup', '0', '--pin', pin, '--json']);
     assert.equal(b.code, 0, b.stderr);
     assert.equal((JSON.parse(b.stdout) as { errors: { total: number } }).errors.total, 0);
+    // An echo is not a relay: chat shows what comes back as it came.
+    const c = await runCli(['chat', `${wss}/room`, '--pin', pin], { input: 'pinned chat\n' });
+    assert.deepEqual([c.code, c.stdout], [0, 'pinned chat\n'], c.stderr);
   });
 
   it('a different certificate than the pinned one is refused: exit 76 saying both fingerprints', async () => {
@@ -54,6 +57,7 @@ describe('trusting a self-signed server from the CLI', () => {
       ['send', wss, 'x', '--pin', wrong],
       ['get', https, '--pin', wrong],
       ['bench', tls, '-c', '2', '-d', '200ms', '--pin', wrong],
+      ['chat', `${wss}/room`, '--pin', wrong],
     ]) {
       const r = await runCli(args);
       assert.equal(r.code, 76, args.join(' '));
