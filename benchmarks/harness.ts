@@ -5,7 +5,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { bench } from '../src/bench/bench.js';
+import type { BenchOptions } from '../src/bench/options.js';
 import { percentileChart } from '../src/bench/report/plots.js';
+import { cpuMicros } from './proc.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PEERS = `${ROOT}benchmarks/peers/`;
@@ -224,6 +227,35 @@ export function available(peers: readonly Peer[]): Peer[] {
 
 /** A latency percentile curve, as bench results carry it. */
 export type Curve = Array<{ percentile: number; us: number }>;
+
+/** One round of netecho bench against a server: rate, latency, the server's CPU per round trip. */
+export interface EchoSample {
+  rtps: number;
+  p50: number;
+  p99: number;
+  /** Server CPU (user + system) per round trip, in µs, over the measured window only. */
+  cpuPerRt: number;
+  clientCpu: number;
+  errors: number;
+  /** The latency percentile curve of this round (for the plots). */
+  curve: Curve | null;
+}
+
+/** Run netecho bench against `url` served by process `pid`, reading the server's CPU around the measured window. */
+export async function measureEcho(url: string, pid: number, options: BenchOptions): Promise<EchoSample> {
+  let cpu0 = 0;
+  let cpu1 = 0;
+  const r = await bench(url, options, { onMeasuring: () => (cpu0 = cpuMicros(pid)), onStopped: () => (cpu1 = cpuMicros(pid)) });
+  return {
+    rtps: r.roundTripsPerSec,
+    p50: r.latencyUs?.p50 ?? NaN,
+    p99: r.latencyUs?.p99 ?? NaN,
+    cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN,
+    clientCpu: r.clientCpuPercent,
+    errors: r.errors.total,
+    curve: r.latencyCurve,
+  };
+}
 
 /**
  * Plot each server's round with the median p99 as one percentile chart, docs/FILE (FILE like "plots/x.svg"); returns

@@ -13,9 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { bench } from '../src/bench/bench.js';
-import type { BenchResult } from '../src/bench/result.js';
-import { cpuMicros, rssBytes } from './proc.js';
+import { rssBytes } from './proc.js';
 import {
   BIN_FLAGS,
   CLIENT_CORE,
@@ -29,11 +27,12 @@ import {
   has,
   interleaved,
   markedSection,
+  measureEcho,
   median,
   start,
   transportsSection,
   writeLatencyPlot,
-  type Curve,
+  type EchoSample,
   type Peer,
   type Running,
 } from './harness.js';
@@ -72,34 +71,16 @@ interface Cell {
   size: number;
   connections: number;
 }
-interface Sample {
-  rtps: number;
-  p50: number;
-  p99: number;
-  cpuPerRt: number;
-  clientCpu: number;
-  errors: number;
-  /** The latency percentile curve of this round (for the plots). */
-  curve: Curve | null;
-}
+type Sample = EchoSample;
 
-async function measure(server: Running, cell: Cell): Promise<Sample> {
-  let cpu0 = 0;
-  let cpu1 = 0;
-  const r: BenchResult = await bench(
-    `tcp://127.0.0.1:${server.port}`,
-    { connections: cell.connections, size: cell.size, duration: `${SECONDS}s`, warmup: `${WARMUP}s`, timeout: '10s' },
-    { onMeasuring: () => (cpu0 = cpuMicros(server.pid)), onStopped: () => (cpu1 = cpuMicros(server.pid)) },
-  );
-  return {
-    rtps: r.roundTripsPerSec,
-    p50: r.latencyUs?.p50 ?? NaN,
-    p99: r.latencyUs?.p99 ?? NaN,
-    cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN,
-    clientCpu: r.clientCpuPercent,
-    errors: r.errors.total,
-    curve: r.latencyCurve,
-  };
+function measure(server: Running, cell: Cell): Promise<Sample> {
+  return measureEcho(`tcp://127.0.0.1:${server.port}`, server.pid, {
+    connections: cell.connections,
+    size: cell.size,
+    duration: `${SECONDS}s`,
+    warmup: `${WARMUP}s`,
+    timeout: '10s',
+  });
 }
 
 async function idleBytes(server: Running, count: number): Promise<number> {

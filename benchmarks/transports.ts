@@ -7,7 +7,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { bench } from '../src/bench/bench.js';
 import {
   BIN_FLAGS,
   CLIENT_CORE,
@@ -21,11 +20,12 @@ import {
   goBinary,
   has,
   interleaved,
+  measureEcho,
   median,
   postScript,
   transportsSection,
   writeLatencyPlot,
-  type Curve,
+  type EchoSample,
   type HarnessOptions,
   type Peer,
   type Running,
@@ -112,14 +112,7 @@ function suites(): Suite[] {
   ];
 }
 
-interface Sample {
-  rtps: number;
-  p50: number;
-  p99: number;
-  cpuPerRt: number;
-  errors: number;
-  curve: Curve | null;
-}
+type Sample = Omit<EchoSample, 'clientCpu'> & { clientCpu?: number };
 
 /** wrk against `server` (warm-up run first, not recorded): server CPU per request. */
 async function measureWrk(server: Running, connections: number): Promise<Sample> {
@@ -144,22 +137,15 @@ async function measureWrk(server: Running, connections: number): Promise<Sample>
   return { rtps: Math.round(requests / SECONDS), p50: ms('50'), p99: ms('99'), cpuPerRt: requests > 0 ? (cpu1 - cpu0) / requests : NaN, errors, curve: null };
 }
 
-async function measure(scheme: string, server: Running, size: number, connections: number): Promise<Sample> {
-  let cpu0 = 0;
-  let cpu1 = 0;
-  const r = await bench(
-    `${scheme}://127.0.0.1:${server.port}`,
-    { connections, size, duration: `${SECONDS}s`, warmup: `${WARMUP}s`, timeout: scheme === 'udp' ? '200ms' : '10s', tls: { insecure: true } },
-    { onMeasuring: () => (cpu0 = cpuMicros(server.pid)), onStopped: () => (cpu1 = cpuMicros(server.pid)) },
-  );
-  return {
-    rtps: r.roundTripsPerSec,
-    p50: r.latencyUs?.p50 ?? NaN,
-    p99: r.latencyUs?.p99 ?? NaN,
-    cpuPerRt: r.roundTrips > 0 ? (cpu1 - cpu0) / r.roundTrips : NaN,
-    errors: r.errors.total,
-    curve: r.latencyCurve,
-  };
+function measure(scheme: string, server: Running, size: number, connections: number): Promise<Sample> {
+  return measureEcho(`${scheme}://127.0.0.1:${server.port}`, server.pid, {
+    connections,
+    size,
+    duration: `${SECONDS}s`,
+    warmup: `${WARMUP}s`,
+    timeout: scheme === 'udp' ? '200ms' : '10s',
+    tls: { insecure: true },
+  });
 }
 
 async function main(): Promise<void> {
