@@ -108,7 +108,7 @@ export class FanoutRun {
       if (performance.now() > deadline) {
         throw new TimeoutError(
           `${waiting} of ${this.#subscribers.length} subscriber(s) got nothing from the publishers of their room within ${this.#c.timeoutMs} ms: ` +
-            'are the relay instances sharing rooms (--redis)?',
+            'are the relay instances sharing rooms (through one Redis)?',
         );
       }
     }
