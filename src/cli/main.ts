@@ -16,6 +16,11 @@ import { EXIT, EXIT_FOR_CODE } from './exit-codes.js';
 import { messageInFlags } from './flags.js';
 import { say, type CliIo } from './io.js';
 
+/** Commander puts its suggestion on a second line; a usage error is one line: "... (did you mean --pin?)". */
+function oneLine(message: string): string {
+  return message.replace(/\n\(Did you mean (.+)\?\)/, ' (did you mean $1?)');
+}
+
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -36,7 +41,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`netecho: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => write(`netecho: ${oneLine(s.replace(/^error: /, ''))}`),
     })
     .addHelpText(
       'after',
