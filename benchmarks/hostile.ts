@@ -27,9 +27,14 @@ async function startServer(args: string[], url = 'tcp://127.0.0.1:0'): Promise<{
     pid: child.pid ?? 0,
     port,
     stderr: () => err,
+    // SIGTERM first, so the log lines still in the server's buffers are written; SIGKILL if it has not exited in 3 s.
     stop: async () => {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
@@ -315,6 +320,7 @@ async function httpNeverReading(clients: number, bodyBytes: number): Promise<voi
     ),
   );
   clearInterval(sampler);
+  await srv.stop(); // its last close lines may still be on their way when the last client sees its close
   const reasons = new Map<string, number>();
   for (const m of srv.stderr().matchAll(/"reason":"([a-z-]+)"/g)) reasons.set(m[1] ?? '', (reasons.get(m[1] ?? '') ?? 0) + 1);
   const stalls = reasons.get('send-stall') ?? 0;
@@ -326,7 +332,6 @@ async function httpNeverReading(clients: number, bodyBytes: number): Promise<voi
       `(+${((peak - base) / clients / 1024).toFixed(0)} KiB per client); ${stalls} closed with reason send-stall` +
       `${[...reasons].map(([r, n]) => `, ${n} ${r}`).join('')}; clients saw their close between ${ms(closedAt[0] ?? 0)} and ${ms(closedAt[closedAt.length - 1] ?? 0)}`,
   );
-  await srv.stop();
 }
 
 /** `serve --workers 2` under steady load; one worker killed with SIGKILL: what the clients see, and the replacement. */
