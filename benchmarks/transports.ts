@@ -1,7 +1,7 @@
 /**
  * TLS and WebSocket echo beside peers (npm run bench:transports), by the method in docs/benchmarks.md: netecho's
  * tls:// against Go's crypto/tls with io.Copy, netecho's ws:// against a minimal ws server. Same method as
- * bench/run.ts: server alone on core 0, load (netecho bench) on core 1, interleaved rounds, medians, server CPU
+ * benchmarks/run.ts: server alone on core 0, load (netecho bench) on core 1, interleaved rounds, medians, server CPU
  * per round trip from /proc. Rewrites the marked transports section of docs/benchmarks.md (or prints with --print).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
