@@ -86,6 +86,18 @@ describe('the packed package in an empty project', () => {
     assert.deepEqual(await run(process.execPath, ['cjs.cjs']), { code: 0, stdout: 'from the package\n', stderr: '' });
   });
 
+  it("the README's quick-start test runs as written (node --test, CommonJS)", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const snippet = /```js\n(const \{ serve, send \} = require\('netecho'\);[^`]*)```/.exec(readme)?.[1];
+    assert.ok(snippet !== undefined, "the README's quick start has a CommonJS test snippet");
+    writeFileSync(join(project, 'readme.test.cjs'), snippet);
+    const { NODE_TEST_CONTEXT: _, ...env } = process.env; // else the child reports to this runner, not to its stdout
+    const r = await run(process.execPath, ['--test', '--test-reporter=tap', 'readme.test.cjs'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^# pass 1$/m);
+    assert.match(r.stdout, /^# fail 0$/m);
+  });
+
   it('a TypeScript project in CommonJS mode (tsc --module nodenext) compiles `import { serve } from` and runs', async () => {
     const ts = join(project, 'ts');
     mkdirSync(ts, { recursive: true });
