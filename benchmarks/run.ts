@@ -44,15 +44,24 @@ const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SECONDS = Number(argValue('--seconds') ?? 4);
 const WARMUP = Number(argValue('--warmup') ?? 1);
 const IDLE = Number(argValue('--idle') ?? 10_000);
-/** Only the idle-memory measurement (printed), for a quick check. */
+/**
+ * Only the idle-memory measurement (printed), for a quick check; with it, netecho is measured a second time without
+ * the V8 flags `npm start` passes (what the bare `netecho` command costs), to show what the flag is worth.
+ */
 const IDLE_ONLY = argValue('--idle-only') !== undefined;
 
 const systemPythonHas = (mod: string): boolean => spawnSync('/usr/bin/python3', ['-c', `import ${mod}`]).status === 0;
 
+const netechoServe = (port: number, flags: readonly string[]): string[] =>
+  [process.execPath, ...flags, `${ROOT}bin/netecho.js`, 'serve', `tcp://127.0.0.1:${port}`, '--log-level', 'warn', '--max-connections', '20000', '--max-connections-per-ip', '20000'];
+
+/** netecho as the bare command runs it: no V8 flags (measured with --idle-only). */
+const NETECHO_WITHOUT_FLAGS: Peer = { name: 'netecho, no V8 flags (the bare command)', command: (port) => netechoServe(port, []) };
+
 const PEER_LIST: Peer[] = [
   {
     name: 'netecho',
-    command: (port) => [process.execPath, ...BIN_FLAGS, `${ROOT}bin/netecho.js`, 'serve', `tcp://127.0.0.1:${port}`, '--log-level', 'warn', '--max-connections', '20000', '--max-connections-per-ip', '20000'],
+    command: (port) => netechoServe(port, BIN_FLAGS),
   },
   { name: 'Go (goroutine per conn, io.Copy)', command: (port) => goBinary('echo') ? [goBinary('echo') as string, String(port)] : 'go not installed (apt-get install golang-go)', env: { GOMAXPROCS: '1' } },
   { name: 'Node s.pipe(s)', command: (port) => [process.execPath, `${PEERS}pipe_server.mjs`, String(port)] },
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
         { size: 65536, connections: 50 },
       ]
     : [64, 1024, 65536].flatMap((size) => [1, 50, 1000].map((connections) => ({ size, connections })));
-  const active = available(PEER_LIST);
+  const active = available(IDLE_ONLY ? [...PEER_LIST.slice(0, 1), NETECHO_WITHOUT_FLAGS, ...PEER_LIST.slice(1)] : PEER_LIST);
   const samples = new Map<string, Sample[]>();
   const key = (peer: string, c: Cell): string => `${peer}|${c.size}|${c.connections}`;
   await interleaved(ROUNDS, cells, active, measure, (round, peer, cell, s) => {
