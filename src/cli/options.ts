@@ -28,15 +28,35 @@ export function logSettings(flags: LogFlags): { level: LogLevel; format: LogForm
   return { level: level as LogLevel, format };
 }
 
+/** Why a file named by a flag could not be read or written, in words ("no such file or directory"). */
+export function fileError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return e.code ?? e.message;
+  }
+}
+
 /** Read a PEM file named by a flag; the error names the flag and the path. */
 export function fileFlag(path: string | undefined, flag: string): Buffer | undefined {
   if (path === undefined) return undefined;
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code);
-    throw new InvalidArgumentError(`cannot read ${flag} "${path}": ${why}`);
+    throw new InvalidArgumentError(`cannot read ${flag} "${path}": ${fileError(err)}`);
   }
 }
 

@@ -95,7 +95,7 @@ describe('bench reports', () => {
     assert.ok(existsSync(out));
     assert.match(readFileSync(out, 'utf8'), new RegExp(`data-field="roundTrips" data-value="${(JSON.parse(a.stdout) as BenchResult).roundTrips}"`));
     const missingFile = await runCli(['report', join(dir, 'none.json')]);
-    assert.deepEqual([missingFile.code, missingFile.stderr], [2, `netecho: cannot read result "${join(dir, 'none.json')}": ENOENT\n`]);
+    assert.deepEqual([missingFile.code, missingFile.stderr], [2, `netecho: cannot read result "${join(dir, 'none.json')}": no such file or directory\n`]);
     writeFileSync(join(dir, 'bad.json'), '{"hello":1}');
     const bad = await runCli(['report', join(dir, 'bad.json')]);
     assert.deepEqual([bad.code, bad.stderr], [2, `netecho: result "${join(dir, 'bad.json')}" is not a netecho bench --json result\n`]);

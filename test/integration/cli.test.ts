@@ -48,7 +48,7 @@ describe('netecho (CLI conventions)', () => {
     [['send', 'tcp://127.0.0.1:9', 'x', '--retries', '3'], 'netecho: --retries is for udp:// (not tcp://)\n'],
     [['send', 'http://127.0.0.1:9', 'x', '--verify'], 'netecho: --verify is not for http:// (the reply is a reflection, not an echo)\n'],
     [['serve', 'https://127.0.0.1:0'], 'netecho: https:// needs a certificate: give --cert and --key, or --self-signed\n'],
-    [['serve', 'tls://127.0.0.1:0', '--cert', '/nonexistent.pem', '--key', '/nonexistent.pem'], 'netecho: cannot read --cert "/nonexistent.pem": no such file\n'],
+    [['serve', 'tls://127.0.0.1:0', '--cert', '/nonexistent.pem', '--key', '/nonexistent.pem'], 'netecho: cannot read --cert "/nonexistent.pem": no such file or directory\n'],
     [['serve', 'tls://127.0.0.1:0', '--key', 'k.pem'], 'netecho: --key needs --cert\n'],
     [['serve', 'http://127.0.0.1:0', '--header-timeout', '40s'], 'netecho: invalid --header-timeout: longer than --request-timeout\n'],
     [['serve', 'ws://127.0.0.1:0', '--origin', 'example.com'], 'netecho: invalid --origin: "example.com" is not an origin like https://example.com\n'],

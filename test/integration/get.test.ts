@@ -144,7 +144,7 @@ describe('netecho get', () => {
       assert.equal(existsSync(gone), false);
       const bad = await runCli(['get', `${base}/events`, '-o', join(dir, 'no', 'such', 'dir')]);
       assert.equal(bad.code, 2);
-      assert.equal(bad.stderr, `netecho: cannot write --output "${join(dir, 'no', 'such', 'dir')}": ENOENT\n`);
+      assert.equal(bad.stderr, `netecho: cannot write --output "${join(dir, 'no', 'such', 'dir')}": no such file or directory\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

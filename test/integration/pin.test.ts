@@ -72,6 +72,10 @@ describe('trusting a self-signed server from the CLI', () => {
     assert.match(bad.stderr, /^netecho: invalid --pin: "md5:00" \(expected sha256: and the 64 hex digits/);
     const both = await runCli(['send', tls, 'x', '--pin', `sha256:${fingerprint}`, '--insecure']);
     assert.deepEqual([both.code, both.stderr], [2, 'netecho: conflicting options: --pin and --insecure (a pin is checked; insecure checks nothing)\n']);
+    const nowhere = join(dir, 'no', 'such', 'dir', 'server.pem');
+    const unwritable = await runCli(['serve', 'tls://127.0.0.1:0', '--self-signed', '--cert-out', nowhere]);
+    assert.equal(unwritable.code, 2);
+    assert.equal(unwritable.stderr.split('\n').at(-2), `netecho: cannot write --cert-out "${nowhere}": no such file or directory`);
     const noTls = await runCli(['serve', 'tcp://127.0.0.1:0', '--cert-out', join(dir, 'x.pem')]);
     assert.deepEqual([noTls.code, noTls.stderr], [2, 'netecho: --cert-out needs a tls://, wss:// or https:// URL to serve\n']);
   });

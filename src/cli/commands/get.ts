@@ -7,7 +7,7 @@ import { GET_DEFAULTS, type GetOptions } from '../../http-client/options.js';
 import { formatDuration } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
-import { addClientTlsOptions, clientTlsFlags, dataFlag, type ClientTlsFlags } from '../options.js';
+import { addClientTlsOptions, clientTlsFlags, dataFlag, fileError, type ClientTlsFlags } from '../options.js';
 import { jsonLine, prettyJson, useColor } from '../output/json.js';
 import { formatTiming } from '../output/timing.js';
 
@@ -176,7 +176,7 @@ function openOutput(path: string): Promise<WriteStream> {
       stream.on('error', () => {});
       resolve(stream);
     });
-    stream.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidArgumentError(`cannot write --output "${path}": ${err.code ?? err.message}`)));
+    stream.once('error', (err) => reject(new InvalidArgumentError(`cannot write --output "${path}": ${fileError(err)}`)));
   });
 }
 

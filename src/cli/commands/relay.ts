@@ -13,7 +13,7 @@ import { certificateFor } from '../../server/certificate.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { formatDuration, formatSize } from '../../units.js';
 import type { CliIo } from '../io.js';
-import { logSettings } from '../options.js';
+import { fileError, logSettings } from '../options.js';
 import { attachRelayLogs, relayStopFields } from '../serve/logs.js';
 import { isWorker, withPrimaryTls } from '../serve/worker.js';
 import { runAsPrimary, runAsWorker } from '../serve/cluster-run.js';
@@ -112,7 +112,7 @@ function readSecret(path: string): string {
   try {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
-    throw new InvalidArgumentError(`cannot read --auth-secret-file "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InvalidArgumentError(`cannot read --auth-secret-file "${path}": ${fileError(err)}`);
   }
 }
 

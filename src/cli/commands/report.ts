@@ -10,6 +10,7 @@ import type { BenchResult } from '../../bench/result.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
+import { fileError } from '../options.js';
 
 interface ReportFlags {
   output?: string;
@@ -45,7 +46,7 @@ export function readResults(files: readonly string[], flag = 'result'): BenchRes
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new InvalidArgumentError(`cannot read ${flag} "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new InvalidArgumentError(`cannot read ${flag} "${file}": ${fileError(err)}`);
     }
     let r: unknown;
     try {
@@ -64,7 +65,7 @@ export function writeHtml(path: string, html: string, flag: string, io: CliIo): 
   try {
     writeFileSync(path, html);
   } catch (err) {
-    throw new InvalidArgumentError(`cannot write ${flag} "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InvalidArgumentError(`cannot write ${flag} "${path}": ${fileError(err)}`);
   }
   say(io, `report written to ${path}`);
 }

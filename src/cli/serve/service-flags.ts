@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { DEFAULT_LIMITS, DEFAULT_SETTINGS, SERVICE_DRAIN_TIMEOUT_MS, type ServeOptions } from '../../server/options.js';
 import { formatDuration } from '../../units.js';
 import { DEFAULT_METRICS_URL, parseMetricsUrl } from '../../metrics/url.js';
-import { countFlag, fileFlag, type LogFlags } from '../options.js';
+import { countFlag, fileError, fileFlag, type LogFlags } from '../options.js';
 
 export interface ServiceFlags extends LogFlags {
   maxConnections?: string;
@@ -118,7 +118,7 @@ export function writeCertificate(path: string, pem: string | null, log: Logger):
   try {
     writeFileSync(path, pem, { mode: 0o644 });
   } catch (err) {
-    throw new InvalidArgumentError(`cannot write --cert-out "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InvalidArgumentError(`cannot write --cert-out "${path}": ${fileError(err)}`);
   }
   log.info(`certificate written to ${path}`);
 }
