@@ -266,7 +266,7 @@ function resolveCors(value: boolean | string | undefined): string | null {
   if (value === undefined || value === false) return null;
   if (value === true || value === '*') return '*';
   if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(value)) {
-    throw invalidOption('http.cors', `${JSON.stringify(value)} (true or "*" for any origin, or one origin like https://app.example)`);
+    throw invalidOption('http.cors', `${JSON.stringify(value)} ("*" for any origin, or one origin like https://app.example)`);
   }
   return value;
 }

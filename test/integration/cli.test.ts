@@ -51,6 +51,8 @@ describe('netecho (CLI conventions)', () => {
     [['serve', 'tls://127.0.0.1:0', '--cert', '/nonexistent.pem', '--key', '/nonexistent.pem'], 'netecho: cannot read --cert "/nonexistent.pem": no such file or directory\n'],
     [['serve', 'tls://127.0.0.1:0', '--key', 'k.pem'], 'netecho: --key needs --cert\n'],
     [['serve', 'http://127.0.0.1:0', '--header-timeout', '40s'], 'netecho: invalid --header-timeout: longer than --request-timeout\n'],
+    [['serve', 'http://127.0.0.1:0', '--cors', 'not-an-origin'], 'netecho: invalid --cors: "not-an-origin" ("*" for any origin, or one origin like https://app.example)\n'],
+    [['send', 'tcp://127.0.0.1:9', '--lines'], 'netecho: --lines is for ws:// and wss:// (text messages), not tcp://\n'],
     [['serve', 'ws://127.0.0.1:0', '--origin', 'example.com'], 'netecho: invalid --origin: "example.com" is not an origin like https://example.com\n'],
   ];
   for (const [args, message] of usageErrors) {
