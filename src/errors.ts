@@ -172,7 +172,7 @@ export class TlsError extends NetechoError {
 
 /** The peer spoke the protocol in a way netecho cannot use: a refused WebSocket upgrade, an unexpected close code. */
 export class ProtocolError extends NetechoError {
-  constructor(message: string, cause?: unknown) {
+  constructor(message: string | AboutOptions, cause?: unknown) {
     super('ERR_NETECHO_PROTOCOL', message, { cause });
   }
 }

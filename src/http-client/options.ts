@@ -30,7 +30,11 @@ export interface GetOptions {
    * body sent with one of them.
    */
   raw?: boolean;
-  /** Offer HTTP/2 (ALPN, https:// only); the server may still answer in HTTP/1.1. Default false. */
+  /**
+   * HTTP/2. To https:// it is offered (ALPN) and the server may still answer in HTTP/1.1; to http:// it is spoken
+   * from the first byte (h2c with prior knowledge, as `curl --http2-prior-knowledge`), so the server must speak it.
+   * Default false.
+   */
   http2?: boolean;
   /** Write the final response's body here as it arrives instead of keeping it (no size limit); not ended. */
   output?: NodeJS.WritableStream;
@@ -131,11 +135,11 @@ export function resolveGetOptions(urlText: string | URL, options: GetOptions = {
   if (retry > 20) throw invalidOption('retry', `${retry} (at most 20)`);
   const retryMaxDelayMs = options.retryMaxDelay === undefined ? GET_DEFAULTS.retryMaxDelayMs : parseDuration(options.retryMaxDelay, 'retryMaxDelay');
   const maxBodyBytes = options.maxBody === undefined ? GET_DEFAULTS.maxBodyBytes : parseSize(options.maxBody, 'maxBody');
-  if (options.http2 && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(['http2'], (n) => `${n} is for https:// URLs (HTTP/2 is agreed during the TLS handshake; h2c is not spoken)`);
-  }
   const proxy = options.proxy !== undefined ? options.proxy : proxyFromEnv(url, options.env ?? process.env);
   if (proxy !== null) httpUrl(proxy);
+  if (options.http2 && url.protocol === 'http:' && proxy !== null) {
+    throw new InvalidArgumentError(['http2'], (n) => `${n} to an http:// URL (h2c) cannot go through a proxy (${proxy})`);
+  }
   return { url, method, headers, body, timeoutMs, maxRedirects, retry, retryMaxDelayMs, maxBodyBytes, raw: Boolean(options.raw), http2: Boolean(options.http2), tls: options.tls, proxy };
 }
 

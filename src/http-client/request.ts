@@ -9,9 +9,9 @@ import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import type { Dispatcher, ProxyAgent } from 'undici';
-import { loadUndici, type Undici } from './undici.js';
+import { fromUndiciError, loadUndici, type Undici } from './undici.js';
 import { clientTlsOptions, pinOf } from '../client/tls-options.js';
-import { AbortedError, InvalidArgumentError, NetechoError, ProtocolError, TimeoutError, fromConnectError } from '../errors.js';
+import { AbortedError, InvalidArgumentError, NetechoError, ProtocolError, TimeoutError } from '../errors.js';
 import { resolveGetOptions, type GetConfig, type GetOptions } from './options.js';
 import { IDEMPOTENT, RETRY_CODES, RETRY_STATUSES, retryDelay } from './retry.js';
 import { phases, timedConnector, type ConnectionMarks, type Timing } from './timing.js';
@@ -122,7 +122,8 @@ function makeDispatcher(undici: Undici, config: GetConfig, sink: { current: Conn
     return new undici.ProxyAgent({ uri: config.proxy, requestTls: tls, connectTimeout: config.timeoutMs || undefined } as ProxyAgent.Options);
   }
   return new undici.Agent({
-    connect: timedConnector(undici, { ...tls, timeout: config.timeoutMs || null, allowH2: config.http2 } as Parameters<typeof timedConnector>[1], sink, pinOf(config.tls)),
+    // useH2c applies to plain sockets only: HTTP/2 from the first byte to http://, ALPN as ever to https://.
+    connect: timedConnector(undici, { ...tls, timeout: config.timeoutMs || null, allowH2: config.http2, useH2c: config.http2 } as Parameters<typeof timedConnector>[1], sink, pinOf(config.tls)),
     connections: 1,
     ...(config.http2 && { allowH2: true }),
   });
@@ -229,7 +230,7 @@ async function attempt(
       if (size > config.maxBodyBytes) {
         controller.abort();
         decoder?.destroy();
-        throw new ProtocolError(`${where}: body larger than ${config.maxBodyBytes} bytes${coding !== null ? ` once decoded (${coding})` : ''} (raise maxBody)`);
+        throw new ProtocolError({ options: ['maxBody'], render: (n) => `${where}: body larger than ${config.maxBodyBytes} bytes${coding !== null ? ` once decoded (${coding})` : ''} (raise ${n})` });
       }
       chunks.push(chunk as Buffer);
     }
@@ -265,7 +266,7 @@ async function attempt(
     }
     if (timedOut) throw new TimeoutError(`timed out after ${config.timeoutMs} ms waiting for ${where}`);
     if (signal?.aborted) throw new AbortedError();
-    throw fromUndiciError(err, where);
+    throw fromUndiciError(err, where, config.http2 && config.url.protocol === 'http:');
   } finally {
     if (timer !== null) clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
@@ -289,14 +290,4 @@ function decoderFor(coding: 'gzip' | 'deflate' | 'br'): zlib.Gunzip | zlib.Infla
 
 /** What get() asks for, and decodes, unless raw. */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
-
-function fromUndiciError(err: unknown, where: string): NetechoError {
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new TimeoutError(`timed out waiting for ${where}`);
-  }
-  if (code === 'UND_ERR_SOCKET') return fromConnectError((err as { cause?: unknown }).cause ?? Object.assign(new Error('closed'), { code: 'ECONNRESET' }), where);
-  const cause = (err as { cause?: unknown }).cause;
-  return fromConnectError(cause instanceof Error && (cause as NodeJS.ErrnoException).code ? cause : err, where);
-}
 

@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { buildConnector } from 'undici';
 import { pinMismatch } from '../client/pin.js';
+import { ProtocolError, TimeoutError, fromConnectError, type NetechoError } from '../errors.js';
 import { requireOnFirstUse } from '../require-on-first-use.js';
 
 export type Undici = typeof import('undici');
@@ -30,4 +31,19 @@ export function pinnedConnector(undici: Undici, options: buildConnector.BuildOpt
       }
       (callback as (e: Error | null, s: net.Socket | null) => void)(err, socket);
     });
+}
+
+/** An undici failure in netecho's terms. `h2c`: HTTP/2 was spoken to http:// from the first byte. */
+export function fromUndiciError(err: unknown, where: string, h2c: boolean): NetechoError {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TimeoutError(`timed out waiting for ${where}`);
+  }
+  // An HTTP/1.1 server answers an HTTP/2 preface with a 400 and closes: Node's http2 calls it a protocol error.
+  if (h2c && code.startsWith('ERR_HTTP2_')) {
+    return new ProtocolError({ options: ['http2'], render: (n) => `${where} did not answer in HTTP/2 spoken from the first byte (h2c): is it an HTTP/1.1 server? (leave out ${n})` }, err);
+  }
+  if (code === 'UND_ERR_SOCKET') return fromConnectError((err as { cause?: unknown }).cause ?? Object.assign(new Error('closed'), { code: 'ECONNRESET' }), where);
+  const cause = (err as { cause?: unknown }).cause;
+  return fromConnectError(cause instanceof Error && (cause as NodeJS.ErrnoException).code ? cause : err, where);
 }

@@ -168,6 +168,20 @@ describe('netecho get', () => {
     assert.equal(refused.stderr, 'netecho: connection refused by http://127.0.0.1:1/\n');
   });
 
+  it('--max-body: a larger body is a protocol error naming the flag (exit 76); under it, the body as it is', async () => {
+    const over = await runCli(['get', `${base}/text`, '--max-body', '4']);
+    assert.deepEqual([over.code, over.stdout, over.stderr], [76, '', `netecho: ${base}/text: body larger than 4 bytes (raise --max-body)\n`]);
+    assert.equal((await runCli(['get', `${base}/text`, '--max-body', '8'])).stdout, 'not json');
+  });
+
+  it('--http2 to an HTTP/1.1-only http:// server: one line naming the flag, exit 76', async () => {
+    const r = await runCli(['get', '--http2', `${base}/text`]);
+    assert.deepEqual(
+      [r.code, r.stdout, r.stderr],
+      [76, '', `netecho: ${base}/text did not answer in HTTP/2 spoken from the first byte (h2c): is it an HTTP/1.1 server? (leave out --http2)\n`],
+    );
+  });
+
   it('bad input: one line, exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [['get', 'example.com'], 'netecho: invalid URL "example.com": expected http://host[:port]/path or https://…\n'],
@@ -175,6 +189,7 @@ describe('netecho get', () => {
       [['get', base, '-H', 'nocolon'], 'netecho: invalid -H: "nocolon" (expected "Name: value")\n'],
       [['get', base, '--json-body', '{oops'], 'netecho: invalid --json-body: not JSON: {oops\n'],
       [['get', base, '--max-redirects', 'x'], 'netecho: invalid --max-redirects: "x" (expected a whole number >= 0)\n'],
+      [['get', base, '--max-body', 'lots'], 'netecho: invalid --max-body: "lots" (expected a size such as 64, 1KiB, 64KiB, 1MiB)\n'],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);

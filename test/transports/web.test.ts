@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -450,12 +451,39 @@ describe('HTTP/2 beside HTTP/1.1 on the same listeners', { skip: missing('curl')
     assert.equal(teapot.status, '2 418');
   });
 
-  it('get --http2 speaks HTTP/2 to https://', async () => {
+  it('get --http2 speaks HTTP/2 to https:// (ALPN) and to http:// (h2c, prior knowledge)', async () => {
     const { get } = await import('../../src/index.js');
     const res = await get(`${secure}/via-get`, { http2: true, tls: { insecure: true } });
     assert.equal(res.httpVersion, '2');
     assert.equal((res.json() as Reflection).httpVersion, '2.0');
-    await assert.rejects(get(`${plain}/`, { http2: true }), { code: 'ERR_NETECHO_INVALID_ARGUMENT', option: 'http2' });
+    const h2c = await get(`${plain}/via-h2c?x=1`, { http2: true, data: 'over h2c' });
+    assert.deepEqual([h2c.httpVersion, (h2c.json() as Reflection).httpVersion, (h2c.json() as Reflection).body], ['2', '2.0', 'over h2c']);
+    const h1 = await get(`${plain}/plain`);
+    assert.equal(h1.httpVersion, '1.1');
+    await assert.rejects(get(`${plain}/`, { http2: true, proxy: 'http://127.0.0.1:9' }), {
+      code: 'ERR_NETECHO_INVALID_ARGUMENT',
+      option: 'http2',
+      message: 'http2 to an http:// URL (h2c) cannot go through a proxy (http://127.0.0.1:9)',
+    });
+  });
+
+  it('get --http2 to an http:// server that speaks only HTTP/1.1: a protocol error naming the option', async () => {
+    const { get } = await import('../../src/index.js');
+    const h1only = http.createServer((_req, res) => res.end('HTTP/1.1 only'));
+    h1only.listen(0, '127.0.0.1');
+    await once(h1only, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(h1only.address() as net.AddressInfo).port}/`;
+      assert.equal((await get(url)).text(), 'HTTP/1.1 only');
+      await assert.rejects(get(url, { http2: true }), {
+        code: 'ERR_NETECHO_PROTOCOL',
+        option: 'http2',
+        message: `${url} did not answer in HTTP/2 spoken from the first byte (h2c): is it an HTTP/1.1 server? (leave out http2)`,
+      });
+    } finally {
+      h1only.closeAllConnections();
+      await new Promise((resolve) => h1only.close(resolve));
+    }
   });
 
   it('a connection that sends nothing is closed at the header timeout (idle-timeout), as over HTTP/1.1', async () => {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { get, type GetResponse, type Hop } from '../../http-client/request.js';
 import { GET_DEFAULTS, type GetOptions } from '../../http-client/options.js';
-import { formatDuration } from '../../units.js';
+import { formatDuration, formatSize } from '../../units.js';
 import { EXIT } from '../exit-codes.js';
 import { say, type CliIo } from '../io.js';
 import { addClientTlsOptions, clientTlsFlags, dataFlag, fileError, type ClientTlsFlags } from '../options.js';
@@ -26,6 +26,7 @@ interface GetFlags extends ClientTlsFlags {
   output?: string;
   raw?: boolean;
   http2?: boolean;
+  maxBody?: string;
 }
 
 export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<number>) => void): void {
@@ -52,8 +53,9 @@ export function registerGet(program: Command, io: CliIo, setExit: (p: Promise<nu
     .option('--retry <n>', 'retries for idempotent requests on connection errors, 429 and 5xx (default 0)')
     .option('--check-status', 'exit 3 for a 3xx left unfollowed, 4 for 4xx, 5 for 5xx')
     .option('-o, --output <file>', 'write the body to FILE instead of stdout')
+    .option('--max-body <size>', `largest body kept to print, once decoded (default ${formatSize(GET_DEFAULTS.maxBodyBytes)}; --output has no limit)`)
     .option('--raw', 'keep the body as it came: do not ask for or decode gzip, deflate or br')
-    .option('--http2', 'https: offer HTTP/2 (ALPN); the server may still answer HTTP/1.1 (-i shows which)');
+    .option('--http2', 'HTTP/2: offered to https:// (ALPN; the server may still answer HTTP/1.1, -i shows which), spoken from the first byte to http:// (h2c, as curl --http2-prior-knowledge)');
   addClientTlsOptions(cmd).action((url: string, flags: GetFlags) => setExit(runGet(url, flags, io)));
 }
 
@@ -75,6 +77,7 @@ async function runGet(url: string, flags: GetFlags, io: CliIo): Promise<number> 
   options.maxRedirects = flags.maxRedirects;
   options.retry = flags.retry;
   options.tls = clientTlsFlags(flags);
+  options.maxBody = flags.maxBody;
   options.raw = flags.raw;
   options.http2 = flags.http2;
   options.onRetry = (r) => say(io, `retrying in ${formatDuration(r.delayMs)} (attempt ${r.attempt} got ${r.reason})`);
