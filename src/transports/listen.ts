@@ -3,6 +3,7 @@
  * the high-water mark of their sockets.
  */
 import type net from 'node:net';
+import { getDefaultHighWaterMark } from 'node:stream';
 import { formatEndpoint, type Endpoint } from '../endpoint.js';
 import { fromListenError } from '../errors.js';
 import type { Listener, ListenerContext } from './transport.js';
@@ -43,13 +44,19 @@ export function listenStream(
   });
 }
 
-/** Node's default writable high-water mark for sockets; lower when maxQueued is smaller, so 'drain' still fires. */
-export const DEFAULT_HIGH_WATER_MARK = 16 * 1024;
+/** The echo's writable high-water mark (Node 20's default for sockets; Node 22 raised its default to 64 KiB). */
+const ECHO_HIGH_WATER_MARK = 16 * 1024;
+
+/** The writable high-water mark of an echo socket: lower when maxQueued is smaller, so 'drain' still fires. */
+export function streamHighWaterMark(context: ListenerContext): number {
+  return Math.min(ECHO_HIGH_WATER_MARK, context.limits.maxQueuedBytes);
+}
 
 /**
- * The writable high-water mark of a socket under `context`'s limits (echo streams, and HTTP connections, where Node
- * stops parsing the next request once this much of the replies waits for the client).
+ * The high-water mark for an HTTP server's sockets when maxQueued is below Node's default (Node stops parsing the
+ * next pipelined request once this much of the replies waits for the client), else undefined: Node's own.
  */
-export function streamHighWaterMark(context: ListenerContext): number {
-  return Math.min(DEFAULT_HIGH_WATER_MARK, context.limits.maxQueuedBytes);
+export function httpHighWaterMark(context: ListenerContext): number | undefined {
+  const max = context.limits.maxQueuedBytes;
+  return max < getDefaultHighWaterMark(false) ? max : undefined;
 }

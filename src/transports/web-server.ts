@@ -18,7 +18,7 @@ import { AdmittedConnection } from './connection.js';
 import { admitSocket } from './admit.js';
 import { tcpSocketOf } from './describe.js';
 import { sendJson, sendRawJson, targetPath } from './reflect.js';
-import { DEFAULT_HIGH_WATER_MARK, listenStream, streamHighWaterMark } from './listen.js';
+import { httpHighWaterMark, listenStream } from './listen.js';
 import { onTlsClientError, tlsServerOptions } from './tls-server.js';
 import { closeInfo, type CloseReason, type Listener, type ListenerContext } from './transport.js';
 import type { UpgradeTarget } from './websocket-gate.js';
@@ -112,10 +112,9 @@ export function listenWebApp(endpoint: Endpoint, context: ListenerContext, app: 
     // Checked in the request handler, so the refusal is JSON like every reply.
     requireHostHeader: false,
   };
-  // Node stops parsing pipelined requests once the replies waiting reach the socket's high-water mark (16 KiB):
-  // lower it when --max-queued is lower, so that limit holds for HTTP as for streams.
-  const highWaterMark = streamHighWaterMark(context);
-  if (highWaterMark < DEFAULT_HIGH_WATER_MARK) base.highWaterMark = highWaterMark;
+  // So that --max-queued holds for HTTP as for streams (pipelined requests wait while replies do).
+  const highWaterMark = httpHighWaterMark(context);
+  if (highWaterMark !== undefined) base.highWaterMark = highWaterMark;
   if (secure && material === null) throw new Error('listenWeb: no TLS material'); // serve() loads it for secure schemes
   const server: http.Server =
     secure && material !== null
