@@ -266,7 +266,7 @@ async function attempt(
     }
     if (timedOut) throw new TimeoutError(`timed out after ${config.timeoutMs} ms waiting for ${where}`);
     if (signal?.aborted) throw new AbortedError();
-    throw fromUndiciError(err, where, config.http2 && config.url.protocol === 'http:');
+    throw fromUndiciError(err, where, config.http2 && target.protocol === 'http:');
   } finally {
     if (timer !== null) clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
@@ -290,4 +290,3 @@ function decoderFor(coding: 'gzip' | 'deflate' | 'br'): zlib.Gunzip | zlib.Infla
 
 /** What get() asks for, and decodes, unless raw. */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
-
