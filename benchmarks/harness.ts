@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { bench } from '../src/bench/bench.js';
 import type { BenchOptions } from '../src/bench/options.js';
 import { percentileChart } from '../src/bench/report/plots.js';
-import { cpuMicros } from './proc.js';
+import { cpuMicros, stopProcess } from './proc.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PEERS = `${ROOT}benchmarks/peers/`;
@@ -148,10 +148,7 @@ export async function start(peer: Peer): Promise<Running | string> {
   return {
     pid: child.pid ?? 0,
     port,
-    stop: async () => {
-      child.kill('SIGKILL');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
+    stop: () => stopProcess(child),
   };
 }
 

@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { benchRelay } from '../src/index.js';
 import type { RelayBenchResult } from '../src/bench/relay/result.js';
 import { freePort, has } from './harness.js';
-import { rssBytes } from './proc.js';
+import { rssBytes, stopProcess } from './proc.js';
 
 const BIN = fileURLToPath(new URL('../../bin/netecho.js', import.meta.url));
 
@@ -28,13 +28,7 @@ async function startRelay(args: string[]): Promise<Process> {
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const [line] = (await once(child.stdout, 'data')) as [Buffer];
-  return { pid: child.pid ?? 0, url: line.toString().trim(), stderr: () => err, stop: () => kill(child) };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
+  return { pid: child.pid ?? 0, url: line.toString().trim(), stderr: () => err, stop: () => stopProcess(child) };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -220,7 +214,7 @@ async function redisKill(): Promise<void> {
     for (const ws of members) ws.terminate();
     await a.stop();
     await b.stop();
-    await kill(redis);
+    await stopProcess(redis);
   }
 }
 

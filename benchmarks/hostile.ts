@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { send } from '../src/index.js';
 import dgram from 'node:dgram';
 import WebSocket from 'ws';
-import { cpuMicros, fdCountOf, rssBytes } from './proc.js';
+import { cpuMicros, fdCountOf, rssBytes, stopProcess } from './proc.js';
 
 const BIN = fileURLToPath(new URL('../../bin/netecho.js', import.meta.url));
 const MiB = 1024 * 1024;
@@ -28,14 +28,7 @@ async function startServer(args: string[], url = 'tcp://127.0.0.1:0'): Promise<{
     port,
     stderr: () => err,
     // SIGTERM first, so the log lines still in the server's buffers are written; SIGKILL if it has not exited in 3 s.
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child, 3000),
   };
 }
 

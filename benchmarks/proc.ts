@@ -1,4 +1,6 @@
-/** Reading a process's resource use from /proc, for the benchmark and hostile-case harnesses. */
+/** The harnesses' child processes: their resource use, read from /proc, and stopping them. */
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Resident set size in bytes. */
@@ -36,4 +38,17 @@ export function cpuTreeMicros(pid: number): number {
     }
   }
   return total;
+}
+
+/**
+ * Stop `child` and wait for it to exit: SIGKILL at once, or with `graceMs`, SIGTERM first (so that what it still
+ * has to write, such as log lines, is written) and SIGKILL if it has not exited by then.
+ */
+export async function stopProcess(child: ChildProcess, graceMs = 0): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  const timer = graceMs > 0 ? setTimeout(() => child.kill('SIGKILL'), graceMs) : null;
+  await exited;
+  if (timer !== null) clearTimeout(timer);
 }

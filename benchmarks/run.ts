@@ -80,9 +80,8 @@ interface Cell {
   size: number;
   connections: number;
 }
-type Sample = EchoSample;
 
-function measure(server: Running, cell: Cell): Promise<Sample> {
+function measure(server: Running, cell: Cell): Promise<EchoSample> {
   return measureEcho(`tcp://127.0.0.1:${server.port}`, server.pid, {
     connections: cell.connections,
     size: cell.size,
@@ -181,7 +180,7 @@ async function main(): Promise<void> {
       ]
     : [64, 1024, 65536].flatMap((size) => [1, 50, 1000].map((connections) => ({ size, connections })));
   const active = available(IDLE_ONLY ? [...PEER_LIST.slice(0, 1), NETECHO_WITHOUT_FLAGS, ...PEER_LIST.slice(1)] : PEER_LIST);
-  const samples = new Map<string, Sample[]>();
+  const samples = new Map<string, EchoSample[]>();
   const key = (peer: string, c: Cell): string => `${peer}|${c.size}|${c.connections}`;
   await interleaved(ROUNDS, cells, active, measure, (round, peer, cell, s) => {
     samples.set(key(peer.name, cell), [...(samples.get(key(peer.name, cell)) ?? []), s]);
@@ -255,7 +254,7 @@ const METHOD = [
 function render(
   cells: Cell[],
   peers: Peer[],
-  samples: Map<string, Sample[]>,
+  samples: Map<string, EchoSample[]>,
   idle: Array<[string, number]>,
   client: string,
   key: (p: string, c: Cell) => string,

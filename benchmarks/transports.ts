@@ -112,10 +112,9 @@ function suites(): Suite[] {
   ];
 }
 
-type Sample = Omit<EchoSample, 'clientCpu'> & { clientCpu?: number };
 
 /** wrk against `server` (warm-up run first, not recorded): server CPU per request. */
-async function measureWrk(server: Running, connections: number): Promise<Sample> {
+async function measureWrk(server: Running, connections: number): Promise<EchoSample> {
   const script = postScript();
   const url = `http://127.0.0.1:${server.port}/echo?x=1`;
   const wrk = (seconds: number): string =>
@@ -134,10 +133,10 @@ async function measureWrk(server: Running, connections: number): Promise<Sample>
     const v = Number(m[1]);
     return Math.round(m[2] === 'us' ? v : m[2] === 'ms' ? v * 1000 : v * 1e6);
   };
-  return { rtps: Math.round(requests / SECONDS), p50: ms('50'), p99: ms('99'), cpuPerRt: requests > 0 ? (cpu1 - cpu0) / requests : NaN, errors, curve: null };
+  return { rtps: Math.round(requests / SECONDS), p50: ms('50'), p99: ms('99'), cpuPerRt: requests > 0 ? (cpu1 - cpu0) / requests : NaN, clientCpu: NaN, errors, curve: null };
 }
 
-function measure(scheme: string, server: Running, size: number, connections: number): Promise<Sample> {
+function measure(scheme: string, server: Running, size: number, connections: number): Promise<EchoSample> {
   return measureEcho(`${scheme}://127.0.0.1:${server.port}`, server.pid, {
     connections,
     size,
@@ -165,8 +164,8 @@ async function main(): Promise<void> {
     if (only !== undefined && !only.includes(suite.scheme)) continue;
     const cells = (suite.sizes ?? [1024, 65536]).map((size) => ({ size, connections: 50 }));
     const active = available(suite.peers);
-    const samples = new Map<string, Sample[]>();
-    const run = (server: Running, cell: { size: number; connections: number }): Promise<Sample> =>
+    const samples = new Map<string, EchoSample[]>();
+    const run = (server: Running, cell: { size: number; connections: number }): Promise<EchoSample> =>
       suite.load === 'wrk' ? measureWrk(server, cell.connections) : measure(suite.scheme, server, cell.size, cell.connections);
     await interleaved(ROUNDS, cells, active, run, (round, peer, cell, s) => {
       const k = `${peer.name}|${cell.size}`;
